@@ -1,0 +1,1 @@
+"""Shared app factory, settings, logging, health and errors for homestack services."""

@@ -1,0 +1,1 @@
+"""Sensor reading models, table specs and the DynamoDB store."""

@@ -1,0 +1,69 @@
+"""Developer tasks for homestack and expressway. `nox -l` lists them; arguments after `--` pass through."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "typecheck", "tests"]
+
+ROOT = Path(__file__).parent
+PYTHON = "3.11"
+
+
+def _members() -> dict[str, tuple[str, str]]:
+    """Map each workspace member's short name to (distribution name, folder), from the workspace globs."""
+    workspace = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]
+    found: dict[str, tuple[str, str]] = {}
+    for pattern in workspace["members"]:
+        for folder in sorted(ROOT.glob(pattern)):
+            manifest = folder / "pyproject.toml"
+            if manifest.is_file():
+                name = tomllib.loads(manifest.read_text())["project"]["name"]
+                found[folder.name] = (name, folder.relative_to(ROOT).as_posix())
+    return found
+
+
+MEMBERS = _members()
+
+
+def sync(session: nox.Session, *args: str) -> None:
+    """Install into the session's venv exactly what uv.lock says (fails if the lockfile is stale)."""
+    session.run_install(
+        "uv",
+        "sync",
+        "--locked",
+        "--no-default-groups",
+        *args,
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+    )
+
+
+@nox.session(python=PYTHON)
+@nox.parametrize("member", list(MEMBERS), ids=list(MEMBERS))
+def tests(session: nox.Session, member: str) -> None:
+    """Run one member's tests in a venv holding only that member and its declared dependencies."""
+    package, folder = MEMBERS[member]
+    sync(session, "--package", package, "--group", "dev")
+    session.run("pytest", f"{folder}/tests", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Check style and formatting with ruff (no changes made)."""
+    sync(session, "--only-group", "dev")
+    session.run("ruff", "check", *session.posargs, ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """Type-check every member, sources and tests, with mypy in strict mode."""
+    sync(session, "--all-packages", "--group", "dev")
+    for _, folder in MEMBERS.values():
+        session.run("mypy", *session.posargs, f"{folder}/src", f"{folder}/tests")
+    session.run("mypy", "noxfile.py")

@@ -1,0 +1,1 @@
+"""homestack dashboard service."""

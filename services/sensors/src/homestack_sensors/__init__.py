@@ -1,0 +1,1 @@
+"""homestack sensors service."""
