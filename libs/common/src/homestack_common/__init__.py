@@ -1,1 +1,25 @@
 """Shared app factory, settings, logging, health and errors for homestack services."""
+
+from homestack_common.app import create_app
+from homestack_common.errors import (
+    ApiError,
+    ErrorBody,
+    ErrorDetail,
+    error_response,
+    error_responses,
+)
+from homestack_common.logging import configure_logging
+from homestack_common.settings import ServiceSettings, SettingsProvider, settings_provider
+
+__all__ = [
+    "ApiError",
+    "ErrorBody",
+    "ErrorDetail",
+    "ServiceSettings",
+    "SettingsProvider",
+    "configure_logging",
+    "create_app",
+    "error_response",
+    "error_responses",
+    "settings_provider",
+]

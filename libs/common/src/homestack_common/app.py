@@ -1,0 +1,66 @@
+"""The app factory every homestack service is built with."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from homestack_common.errors import install_error_handlers
+from homestack_common.health import health_router
+from homestack_common.logging import configure_logging
+from homestack_common.middleware import RequestContextMiddleware
+from homestack_common.settings import ServiceSettings, SettingsProvider
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+logger = logging.getLogger("homestack.app")
+
+
+def create_app(
+    *,
+    name: str,
+    settings: SettingsProvider[Any],
+    routers: Sequence[APIRouter] = (),
+    lifespan: Lifespan | None = None,
+    title: str | None = None,
+    description: str = "",
+    version: str = "0.1.0",
+) -> FastAPI:
+    """Build a service app: health, request ids, access log, JSON errors and graceful shutdown.
+
+    Settings are read when the app starts (lifespan), never here, so `app = create_app(...)` at module
+    level is safe to import. `lifespan` opens and closes the service's own resources (clients, caches);
+    uvicorn drains in-flight requests on SIGTERM before it runs the shutdown half.
+    """
+
+    @asynccontextmanager
+    async def service_lifespan(app: FastAPI) -> AsyncIterator[None]:
+        current: ServiceSettings = settings()
+        configure_logging(name, current.log_level, current.log_format)
+        logger.info("starting %s", name, extra={"version": current.app_version})
+        try:
+            if lifespan is None:
+                yield
+            else:
+                async with lifespan(app):
+                    yield
+        finally:
+            logger.info("stopped %s", name)
+
+    app = FastAPI(
+        title=title or f"homestack {name}",
+        description=description,
+        version=version,
+        lifespan=service_lifespan,
+    )
+    app.state.service_name = name
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health_router(name, settings))
+    for router in routers:
+        app.include_router(router)
+    return app

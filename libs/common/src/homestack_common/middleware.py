@@ -1,0 +1,85 @@
+"""Request middleware: request ids, one access-log line per request, and JSON 500s for crashes."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from homestack_common.context import set_request_id
+from homestack_common.errors import error_response
+from homestack_common.logging import ACCESS_LOGGER
+
+access_logger = logging.getLogger(ACCESS_LOGGER)
+error_logger = logging.getLogger("homestack.errors")
+
+REQUEST_ID_HEADER = "x-request-id"
+# A caller's id is reused only if it is short and plain, so it cannot inject anything into logs.
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
+def _incoming_request_id(scope: Scope) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == b"x-request-id":
+            candidate: str = value.decode("latin-1")
+            if _VALID_REQUEST_ID.match(candidate):
+                return candidate
+    return uuid.uuid4().hex
+
+
+class RequestContextMiddleware:
+    """Pure ASGI (so streamed responses such as server-sent events pass straight through)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_request_id(scope)
+        set_request_id(request_id)
+        started = time.perf_counter()
+        state: dict[str, Any] = {"status": 500, "started": False, "bytes": 0}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state["started"] = True
+                state["status"] = message["status"]
+                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
+            elif message["type"] == "http.response.body":
+                state["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            error_logger.exception("unhandled error", extra={"request_id": request_id})
+            if state["started"]:
+                raise
+            await error_response(500, "internal error: the request could not be completed")(
+                scope, receive, send_with_id
+            )
+        finally:
+            client = scope.get("client")
+            access_logger.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                state["status"],
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": state["status"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "bytes": state["bytes"],
+                    "client": client[0] if client else None,
+                },
+            )
+            set_request_id(None)

@@ -1,0 +1,170 @@
+"""The app factory's behaviour as a caller sees it: health, request ids, JSON errors, access log."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
+
+from homestack_common import (
+    ApiError,
+    ServiceSettings,
+    create_app,
+    error_responses,
+    settings_provider,
+)
+from homestack_common.testing import capture_logs, client_for
+
+
+class DemoSettings(ServiceSettings):
+    greeting: str = "hello"
+
+
+get_settings = settings_provider(DemoSettings)
+router = APIRouter()
+events: list[str] = []
+
+
+class Item(BaseModel):
+    name: str
+    count: int
+
+
+@router.get("/items/{item_id}", responses=error_responses(404))
+async def read_item(item_id: int) -> dict[str, int]:
+    if item_id == 0:
+        raise ApiError(404, "item not found: 0")
+    return {"id": item_id}
+
+
+@router.post("/items")
+async def create_item(item: Item) -> Item:
+    return item
+
+
+@router.get("/crash")
+async def crash() -> None:
+    raise RuntimeError("boom: secret internals")
+
+
+@asynccontextmanager
+async def demo_lifespan(_: FastAPI) -> AsyncIterator[None]:
+    events.append("open")
+    yield
+    events.append("close")
+
+
+@pytest.fixture
+def app() -> FastAPI:
+    get_settings.cache_clear()
+    return create_app(name="demo", settings=get_settings, routers=[router], lifespan=demo_lifespan)
+
+
+def test_health_reports_service_and_version_from_app_version(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APP_VERSION", "abc1234")
+    get_settings.cache_clear()
+    with client_for(app) as client:
+        response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "service": "demo", "version": "abc1234"}
+
+
+def test_settings_are_read_on_demand_and_can_be_overridden(app: FastAPI) -> None:
+    with get_settings.override(DemoSettings(app_version="override-1")), client_for(app) as client:
+        assert client.get("/health").json()["version"] == "override-1"
+
+
+def test_every_response_carries_a_request_id_and_reuses_a_plain_incoming_one(app: FastAPI) -> None:
+    with client_for(app) as client:
+        generated = client.get("/items/1").headers["x-request-id"]
+        reused = client.get("/items/1", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
+        hostile = client.get("/items/1", headers={"X-Request-ID": "a b {}"}).headers["x-request-id"]
+    assert len(generated) == 32
+    assert reused == "abc-123"
+    assert hostile != "a b {}"
+
+
+def test_unknown_path_is_a_json_404(app: FastAPI) -> None:
+    with client_for(app) as client:
+        response = client.get("/nope", headers={"X-Request-ID": "rid-1"})
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "Not Found", "request_id": "rid-1"}}
+
+
+def test_wrong_method_is_a_json_405(app: FastAPI) -> None:
+    with client_for(app) as client:
+        response = client.delete("/items/1")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_api_error_becomes_its_status_with_the_message(app: FastAPI) -> None:
+    with client_for(app) as client:
+        response = client.get("/items/0")
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == "item not found: 0"
+
+
+def test_validation_errors_name_each_bad_field(app: FastAPI) -> None:
+    with client_for(app) as client:
+        response = client.post("/items", json={"name": "x", "count": "many"})
+        path_error = client.get("/items/abc")
+    assert response.status_code == 422
+    body = response.json()["error"]
+    assert body["code"] == "invalid_request"
+    assert body["details"] == [
+        {
+            "field": "body.count",
+            "message": "Input should be a valid integer, unable to parse string as an integer",
+        }
+    ]
+    assert "body.count" in body["message"]
+    assert path_error.json()["error"]["details"][0]["field"] == "path.item_id"
+
+
+def test_a_crash_is_a_json_500_without_internals_and_is_logged(app: FastAPI) -> None:
+    with capture_logs() as logs, client_for(app) as client:
+        response = client.get("/crash", headers={"X-Request-ID": "rid-crash"})
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "rid-crash"
+    assert response.json()["error"]["code"] == "internal_error"
+    assert "secret internals" not in response.text
+    crash = [r for r in logs if r["message"] == "unhandled error"]
+    assert crash
+    assert "boom: secret internals" in crash[0]["exception"]
+
+
+def test_one_access_log_line_per_request_with_status_and_timing(app: FastAPI) -> None:
+    with capture_logs() as logs, client_for(app) as client:
+        client.get("/items/7", headers={"X-Request-ID": "rid-7"})
+        client.get("/nope")
+    access = [r for r in logs if r["logger"] == "homestack.access"]
+    assert len(access) == 2
+    first = access[0]
+    assert first["method"] == "GET"
+    assert first["path"] == "/items/7"
+    assert first["status"] == 200
+    assert first["request_id"] == "rid-7"
+    assert first["duration_ms"] >= 0
+    assert access[1]["status"] == 404
+
+
+def test_lifespan_opens_and_closes_service_resources(app: FastAPI) -> None:
+    events.clear()
+    with client_for(app) as client:
+        client.get("/health")
+        assert events == ["open"]
+    assert events == ["open", "close"]
+
+
+def test_openapi_documents_json_errors_instead_of_the_framework_default(app: FastAPI) -> None:
+    with client_for(app) as client:
+        schema = client.get("/openapi.json").json()
+    responses = schema["paths"]["/items/{item_id}"]["get"]["responses"]
+    assert responses["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+    assert responses["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
