@@ -1,1 +1,30 @@
 """Sensor reading models, table specs and the DynamoDB store."""
+
+from homestack_sensordata.models import (
+    SENSOR_ID_PATTERN,
+    UNITS,
+    Metric,
+    Reading,
+    ReadingOut,
+    SensorSnapshot,
+    format_ts,
+    parse_ts,
+    snapshot_from_reading,
+)
+from homestack_sensordata.tables import READINGS, SENSORS, TableSpec, create_table
+
+__all__ = [
+    "READINGS",
+    "SENSORS",
+    "SENSOR_ID_PATTERN",
+    "UNITS",
+    "Metric",
+    "Reading",
+    "ReadingOut",
+    "SensorSnapshot",
+    "TableSpec",
+    "create_table",
+    "format_ts",
+    "parse_ts",
+    "snapshot_from_reading",
+]
