@@ -1,5 +1,6 @@
 """Sensor reading models, table specs and the DynamoDB store."""
 
+from homestack_sensordata.client import dynamodb_client
 from homestack_sensordata.models import (
     SENSOR_ID_PATTERN,
     UNITS,
@@ -24,6 +25,7 @@ __all__ = [
     "SensorSnapshot",
     "TableSpec",
     "create_table",
+    "dynamodb_client",
     "format_ts",
     "parse_ts",
     "snapshot_from_reading",
