@@ -68,3 +68,18 @@ def typecheck(session: nox.Session) -> None:
         targets = [path for path in (f"{folder}/src", f"{folder}/tests") if (ROOT / path).is_dir()]
         session.run("mypy", *session.posargs, *targets)
     session.run("mypy", "noxfile.py", "conftest.py")
+
+
+# --- expressway: thin sessions that pass their arguments to the CLI (no deploy logic here) ---
+
+
+def _expressway(session: nox.Session, command: str) -> None:
+    """Run `expressway <command> <posargs>` from a venv synced to the lockfile."""
+    sync(session, "--package", "expressway")
+    session.run("expressway", command, *session.posargs, external=False)
+
+
+@nox.session(python=PYTHON, default=False)
+def validate(session: nox.Session) -> None:
+    """Check services.toml offline (`nox -s validate -- --json`)."""
+    _expressway(session, "validate")

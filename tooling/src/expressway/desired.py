@@ -1,0 +1,163 @@
+"""Registry + environment facts + image -> the exact Express Mode request for one service (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from expressway import policies
+from expressway.errors import UsageError
+from expressway.names import Names
+from expressway.refs import dependencies, substitute
+from expressway.registry import Registry, Table, resolve
+
+METRICS = {"cpu": "AVERAGE_CPU", "memory": "AVERAGE_MEMORY", "requests": "REQUEST_COUNT_PER_TARGET"}
+SUPPORT_VAR = "EXPRESSWAY_SUPPORT_DIGEST"
+VERSION_VAR = "APP_VERSION"
+LOG_STREAM_PREFIX = "ecs"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the deploy learned about the account before planning."""
+
+    account: str
+    region: str
+    subnets: tuple[str, ...]
+    version: str
+    endpoint: str | None = None
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Everything one service needs: the Express request and the resources it depends on."""
+
+    key: str
+    name: str
+    request: dict[str, Any]
+    execution_role: str
+    task_role: str
+    task_policy: dict[str, Any] | None
+    secrets_policy: dict[str, Any] | None
+    tables: dict[str, Table] = field(default_factory=dict)
+    log_group: str = ""
+    log_retention_days: int = 30
+
+
+def role_arn(facts: Facts, name: str) -> str:
+    return f"arn:aws:iam::{facts.account}:role/{name}"
+
+
+def table_arn(facts: Facts, name: str) -> str:
+    return f"arn:aws:dynamodb:{facts.region}:{facts.account}:table/{name}"
+
+
+def secret_arn(facts: Facts, ref: str) -> str:
+    """`ssm:/a/b` -> the parameter's ARN; Secrets Manager and SSM ARNs pass through."""
+    if ref.startswith("ssm:"):
+        return f"arn:aws:ssm:{facts.region}:{facts.account}:parameter/{ref[4:].lstrip('/')}"
+    return ref
+
+
+def service_url(endpoint: str, local: bool) -> str:
+    """The URL people use: https on AWS, http on the local cloud (no certificates there)."""
+    if "://" in endpoint:
+        return endpoint.rstrip("/")
+    return f"{'http' if local else 'https'}://{endpoint}"
+
+
+def spec(
+    registry: Registry,
+    env: str,
+    key: str,
+    facts: Facts,
+    image: str,
+    urls: Mapping[str, str],
+    *,
+    placeholders: bool = False,
+) -> Spec:
+    """The desired state of service `key` in `env`; `urls` holds live URLs of its dependencies.
+
+    With `placeholders`, a dependency not deployed yet shows as `<url of X after deploy>` (for
+    plans); otherwise it is an error naming the service to deploy first.
+    """
+    names = Names.of(registry, env)
+    svc = resolve(registry, key, env)
+    environment = registry.environment(env)
+    missing = sorted(dependencies(registry, key) - set(urls))
+    if missing and not placeholders:
+        raise UsageError(
+            f"deploy {key}: needs the URL of {', '.join(missing)}, not deployed in {env}",
+            hint=f"deploy it first: `expressway deploy {missing[0]} --env {env}` (or use --all)",
+        )
+    known = {**{m: f"<url of {m} after deploy>" for m in missing}, **urls}
+    table_names = {t: names.table(t) for t in registry.tables}
+    env_vars = {var: substitute(value, table_names, known) for var, value in svc.env.items()}
+    secrets = {var: secret_arn(facts, ref) for var, ref in svc.secrets.items()}
+    task = policies.task_policy(
+        {t: table_arn(facts, table_names[t]) for t in svc.tables}, svc.tables
+    )
+    secret_policy = policies.secrets_policy(list(secrets.values()))
+    tables = {t: registry.tables[t] for t in sorted(svc.tables)}
+    support = {
+        "task": task,
+        "secrets": secret_policy,
+        "tables": {table_names[t]: spec.model_dump() for t, spec in tables.items()},
+        "retention": environment.log_retention_days,
+    }
+    digest = hashlib.sha256(json.dumps(support, sort_keys=True).encode()).hexdigest()[:16]
+    env_vars[VERSION_VAR] = facts.version
+    env_vars[SUPPORT_VAR] = digest
+    request: dict[str, Any] = {
+        "serviceName": names.service(key),
+        "cluster": names.cluster,
+        "infrastructureRoleArn": role_arn(facts, names.infrastructure_role),
+        "executionRoleArn": role_arn(facts, names.execution_role(key)),
+        "taskRoleArn": role_arn(facts, names.task_role(key)),
+        "healthCheckPath": svc.health,
+        "cpu": str(svc.cpu),
+        "memory": str(svc.memory),
+        "cpuArchitecture": svc.architecture.upper(),
+        "primaryContainer": {
+            "image": image,
+            "containerPort": svc.port,
+            "awsLogsConfiguration": {
+                "logGroup": names.log_group(key),
+                "logStreamPrefix": LOG_STREAM_PREFIX,
+            },
+            "environment": [{"name": k, "value": v} for k, v in sorted(env_vars.items())],
+            "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
+        },
+        "networkConfiguration": {"subnets": list(facts.subnets)},
+        "scalingTarget": {
+            "minTaskCount": svc.scaling.min,
+            "maxTaskCount": svc.scaling.max,
+            "autoScalingMetric": METRICS[svc.scaling.metric],
+            "autoScalingTargetValue": svc.scaling.target,
+        },
+        "tags": [{"key": k, "value": v} for k, v in sorted(names.tags(key).items())],
+    }
+    return Spec(
+        key=key,
+        name=names.service(key),
+        request=request,
+        execution_role=names.execution_role(key),
+        task_role=names.task_role(key),
+        task_policy=task,
+        secrets_policy=secret_policy,
+        tables={table_names[t]: spec for t, spec in tables.items()},
+        log_group=names.log_group(key),
+        log_retention_days=environment.log_retention_days,
+    )
+
+
+CREATE_ONLY = ("serviceName", "cluster", "infrastructureRoleArn", "tags")
+
+
+def update_request(request: Mapping[str, Any], service_arn: str) -> dict[str, Any]:
+    """The UpdateExpressGatewayService request: the full desired config minus create-only fields."""
+    body = {k: v for k, v in request.items() if k not in CREATE_ONLY}
+    return {"serviceArn": service_arn, **body}

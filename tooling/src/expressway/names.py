@@ -1,0 +1,59 @@
+"""Names of every AWS resource the tool owns, derived from `<project>-<env>-<service>` (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from expressway.registry import Registry
+
+TAG_PROJECT = "expressway:project"
+TAG_ENVIRONMENT = "expressway:environment"
+TAG_SERVICE = "expressway:service"
+
+
+@dataclass(frozen=True)
+class Names:
+    """Resource names for one environment of one project."""
+
+    project: str
+    env: str
+    cluster: str
+
+    @classmethod
+    def of(cls, registry: Registry, env: str) -> Names:
+        """Names for environment `env` of `registry`."""
+        environment = registry.environment(env)
+        project = registry.project.name
+        return cls(project, env, environment.cluster or f"{project}-{env}")
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.project}-{self.env}"
+
+    def service(self, key: str) -> str:
+        """The Express service name (create-only)."""
+        return f"{self.prefix}-{key}"
+
+    def table(self, key: str) -> str:
+        """The physical DynamoDB table name behind `${tables.<key>.name}`."""
+        return f"{self.prefix}-{key}"
+
+    def execution_role(self, key: str) -> str:
+        """Per-service execution role: image pull, logs and only this service's secrets."""
+        return f"{self.prefix}-{key}-execution"
+
+    def task_role(self, key: str) -> str:
+        """Per-service task role: only the declared DynamoDB access."""
+        return f"{self.prefix}-{key}-task"
+
+    @property
+    def infrastructure_role(self) -> str:
+        """One infrastructure role per environment (create-only on every service)."""
+        return f"{self.prefix}-infrastructure"
+
+    def log_group(self, key: str) -> str:
+        return f"/expressway/{self.project}/{self.env}/{key}"
+
+    def tags(self, key: str) -> dict[str, str]:
+        """Tags put on the service at create (Express cannot change them later)."""
+        return {TAG_PROJECT: self.project, TAG_ENVIRONMENT: self.env, TAG_SERVICE: key}

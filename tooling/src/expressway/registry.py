@@ -1,0 +1,297 @@
+"""services.toml -> frozen, strictly validated models of the fleet (pure: no AWS, no network)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from expressway.errors import ConfigError, UsageError
+
+DEFAULT_BASE_IMAGE = "python:3.12-slim"
+NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+SECRET = re.compile(r"^(ssm:/\S+|arn:aws:(secretsmanager|ssm):\S+)$")
+_APP = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+class _Strict(BaseModel):
+    """Frozen, strict, no unknown keys; an unknown key names the valid ones and the closest."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            valid = sorted(cls.model_fields)
+            for key in data:
+                if key not in cls.model_fields:
+                    close = difflib.get_close_matches(str(key), valid, n=1)
+                    guess = f"did you mean {close[0]!r}? " if close else ""
+                    raise ValueError(f"unknown key {key!r}; {guess}valid keys: {', '.join(valid)}")
+        return data
+
+
+class Project(_Strict):
+    """The [project] table: a name that prefixes every AWS resource, and the default base image."""
+
+    name: str = Field(description="Prefix of every AWS resource name (lowercase, digits, '-').")
+    base_image: str = Field(DEFAULT_BASE_IMAGE, description="Base image of every service image.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not NAME.match(value) or len(value) > 20:
+            raise ValueError(f"{value!r} is not a valid name; use 1-20 of a-z, 0-9 and '-'")
+        return value
+
+
+class Environment(_Strict):
+    """One [environments.<name>] table: where a copy of the fleet runs."""
+
+    region: str = Field(description="AWS region, e.g. eu-west-1.")
+    profile: str | None = Field(None, description="AWS profile for this environment.")
+    cluster: str | None = Field(None, description="ECS cluster; default <project>-<env>.")
+    vpc: str = Field("default", description="'default' or a VPC id; all services share it.")
+    subnets: tuple[str, ...] | None = Field(
+        None, strict=False, description="Explicit subnet ids (>= 2)."
+    )
+    access: Literal["public", "private"] = Field("public", description="ALB scheme.")
+    endpoint: str | None = Field(None, description="AWS endpoint URL (the local cloud only).")
+    log_retention_days: int = Field(30, description="Retention of every service's log group.")
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if not _REGION.match(value):
+            raise ValueError(f"{value!r} is not an AWS region; use e.g. 'eu-west-1'")
+        return value
+
+    @field_validator("vpc")
+    @classmethod
+    def _vpc(cls, value: str) -> str:
+        if value != "default" and not re.match(r"^vpc-[0-9a-f]+$", value):
+            raise ValueError(f"{value!r} is not a VPC; use 'default' or an id like 'vpc-0abc'")
+        return value
+
+    @field_validator("subnets")
+    @classmethod
+    def _subnets(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None:
+            bad = [s for s in value if not re.match(r"^subnet-[0-9a-f]+$", s)]
+            if bad:
+                raise ValueError(f"{bad[0]!r} is not a subnet id; use ids like 'subnet-0abc'")
+            if len(set(value)) < 2:
+                raise ValueError("Express Mode needs at least 2 subnets in different zones")
+        return value
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+/?$", value):
+            raise ValueError(f"{value!r} is not an endpoint URL; use e.g. 'http://127.0.0.1:4566'")
+        return value
+
+
+class Table(_Strict):
+    """One [tables.<name>] table: a DynamoDB table the fleet owns."""
+
+    partition_key: str = Field(description="Partition key attribute (string).")
+    sort_key: str | None = Field(None, description="Sort key attribute (string), if any.")
+    ttl_attribute: str | None = Field(None, description="Attribute holding the expiry time.")
+
+
+class Scaling(_Strict):
+    """Auto scaling of one service: task count bounds and the target-tracking metric."""
+
+    min: int = Field(1, ge=0, description="Fewest tasks.")
+    max: int = Field(4, ge=1, description="Most tasks.")
+    metric: Literal["cpu", "memory", "requests"] = Field("cpu", description="Tracked metric.")
+    target: int = Field(60, ge=1, description="Target value (percent, or requests per task).")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Scaling:
+        if self.max < self.min:
+            raise ValueError(f"max {self.max} is below min {self.min}")
+        limit = 65536 if self.metric == "requests" else 100
+        if self.target > limit:
+            raise ValueError(f"target {self.target} is above {limit} for metric {self.metric!r}")
+        return self
+
+
+Access = Literal["read", "write"]
+
+
+class ServiceSettings(_Strict):
+    """The per-environment overridable part of a service (see `[services.X.environments.E]`)."""
+
+    port: int | None = Field(None, description="Container port the app listens on.")
+    health: str | None = Field(None, description="Health path; must answer 200.")
+    cpu: int | None = Field(None, description="CPU units (Fargate size).")
+    memory: int | None = Field(None, description="Memory in MiB (must fit cpu).")
+    architecture: Literal["x86_64", "arm64"] | None = Field(None, description="CPU arch.")
+    scaling: Scaling | None = Field(None, description="Replaces the whole scaling table.")
+    env: dict[str, str] = Field(default_factory=dict, description="Merged over the base env.")
+    secrets: dict[str, str] = Field(default_factory=dict, description="Merged over secrets.")
+    base_image: str | None = Field(None, description="Base image override.")
+
+
+class Service(ServiceSettings):
+    """One [services.<name>] table: a deployable service and what it may touch."""
+
+    path: str = Field(description="Folder of the service in the monorepo.")
+    app: str = Field(description="ASGI app as 'module:attribute'.")
+    tables: dict[str, Access] = Field(default_factory=dict, description="Table -> read|write.")
+    environments: dict[str, ServiceSettings] = Field(
+        default_factory=dict, description="Per-environment overrides."
+    )
+
+    @field_validator("app")
+    @classmethod
+    def _app(cls, value: str) -> str:
+        if not _APP.match(value):
+            raise ValueError(f"{value!r} is not an app; use 'module.path:attribute'")
+        return value
+
+
+class Registry(_Strict):
+    """The whole services.toml."""
+
+    project: Project
+    environments: dict[str, Environment] = Field(min_length=1)
+    tables: dict[str, Table] = Field(default_factory=dict)
+    services: dict[str, Service] = Field(min_length=1)
+
+    def environment(self, name: str) -> Environment:
+        """The environment called `name`, or a UsageError that suggests the closest one."""
+        if name not in self.environments:
+            raise _unknown("environment", name, self.environments)
+        return self.environments[name]
+
+    def service(self, name: str) -> Service:
+        """The service called `name`, or a UsageError that suggests the closest one."""
+        if name not in self.services:
+            raise _unknown("service", name, self.services)
+        return self.services[name]
+
+
+def _unknown(kind: str, name: str, known: dict[str, Any]) -> UsageError:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    return UsageError(
+        f"unknown {kind} {name!r}: not in services.toml",
+        hint=f"{guess}known {kind}s: {', '.join(sorted(known))}",
+    )
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc if not str(part).startswith("function-"))
+
+
+def _message(error: Any) -> str:
+    kind, msg, value = error["type"], error["msg"], error.get("input")
+    if kind == "value_error":
+        return str(msg).removeprefix("Value error, ")
+    if kind == "missing":
+        return "is required"
+    if kind == "literal_error":
+        return f"{value!r} is not valid; use {str(msg).removeprefix('Input should be ')}"
+    return f"{msg[0].lower()}{msg[1:]} (got {value!r})"
+
+
+def parse(text: str, source: str = "services.toml") -> Registry:
+    """Parse and validate registry text; every problem becomes one `source: path: why` line."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{source}: not valid TOML: {exc}"]) from exc
+    try:
+        # Through JSON so strict mode accepts TOML arrays for tuples and nothing gets coerced.
+        registry = Registry.model_validate_json(json.dumps(raw))
+    except ValidationError as exc:
+        problems = [
+            ": ".join(p for p in (source, _location(e["loc"]), _message(e)) if p)
+            for e in exc.errors()
+        ]
+        raise ConfigError(problems, hint="`expressway schema` prints what is valid") from exc
+    from expressway.checks import check
+
+    problems = [f"{source}: {p}" for p in check(registry)]
+    if problems:
+        raise ConfigError(problems)
+    return registry
+
+
+def load(path: Path) -> Registry:
+    """Read and validate the registry file at `path`."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(
+            [f"cannot read {path}: {exc.strerror}"], hint="run from the repository root"
+        ) from exc
+    return parse(text, path.name)
+
+
+class ResolvedService(BaseModel):
+    """A service with one environment's overrides applied and every default filled in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    path: str
+    app: str
+    port: int
+    health: str
+    cpu: int
+    memory: int
+    architecture: Literal["x86_64", "arm64"]
+    scaling: Scaling
+    env: dict[str, str]
+    secrets: dict[str, str]
+    tables: dict[str, Access]
+    base_image: str
+
+
+def resolve(registry: Registry, name: str, env_name: str | None) -> ResolvedService:
+    """Service `name` as it runs in `env_name`: scalars replaced, env and secrets merged."""
+    base = registry.service(name)
+    over = base.environments.get(env_name or "", ServiceSettings())
+
+    def pick(field: str, default: Any) -> Any:
+        for layer in (over, base):
+            value = getattr(layer, field)
+            if value is not None:
+                return value
+        return default
+
+    return ResolvedService(
+        key=name,
+        path=base.path,
+        app=base.app,
+        port=pick("port", 8000),
+        health=pick("health", "/health"),
+        cpu=pick("cpu", 256),
+        memory=pick("memory", 512),
+        architecture=pick("architecture", "x86_64"),
+        scaling=pick("scaling", Scaling()),
+        env={**base.env, **over.env},
+        secrets={**base.secrets, **over.secrets},
+        tables=dict(base.tables),
+        base_image=pick("base_image", registry.project.base_image),
+    )
+
+
+def schema() -> dict[str, Any]:
+    """JSON Schema of services.toml, for editors (e.g. Taplo, VS Code Even Better TOML)."""
+    document = Registry.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "services.toml (expressway registry)"
+    return document
