@@ -48,9 +48,7 @@ def test_invalid_registry_exits_1_with_every_problem_and_a_hint(tmp_path: Path) 
     assert "Traceback" not in err
 
 
-def test_registry_is_found_in_a_parent_folder(
-    registry_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_registry_is_found_in_a_parent_folder(registry_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     nested = registry_file.parent / "a" / "b"
     nested.mkdir(parents=True)
     monkeypatch.chdir(nested)

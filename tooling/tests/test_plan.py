@@ -13,9 +13,7 @@ from expressway.plan import Plan, Step, plan_service
 from expressway.registry import parse
 from expressway.testing import registry_text
 
-FACTS = Facts(
-    account="123456789012", region="eu-west-1", subnets=("subnet-a", "subnet-b"), version="abc123"
-)
+FACTS = Facts(account="123456789012", region="eu-west-1", subnets=("subnet-a", "subnet-b"), version="abc123")
 SERVICE_ARN = "arn:aws:ecs:eu-west-1:123456789012:service/homestack-prod"
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/homestack-sensors@sha256:" + "0" * 64
 
@@ -91,9 +89,7 @@ def test_env_compared_as_a_map_reports_added_changed_and_removed_variables() -> 
     observed["activeConfigurations"][0]["primaryContainer"]["environment"].append(
         {"name": "OLD", "value": "x"}
     )
-    changes = {
-        c.field: (c.before, c.after) for c in plan_service("sensors", after, observed).changes
-    }
+    changes = {c.field: (c.before, c.after) for c in plan_service("sensors", after, observed).changes}
     assert changes == {
         "environment.LOG_LEVEL": ("info", "debug"),
         "environment.NEW": (None, "1"),
@@ -153,9 +149,7 @@ def test_newest_active_configuration_is_compared_during_a_deployment() -> None:
         (("create", "blocked"), 1),
     ],
 )
-def test_plan_exit_code_is_0_unchanged_2_changes_1_blocked(
-    actions: tuple[Any, ...], code: int
-) -> None:
+def test_plan_exit_code_is_0_unchanged_2_changes_1_blocked(actions: tuple[Any, ...], code: int) -> None:
     plan = Plan("prod", tuple(Step(f"s{i}", f"n{i}", a) for i, a in enumerate(actions)))
     assert plan.exit_code == code
 
@@ -177,9 +171,7 @@ def test_dashboard_gets_the_live_sensors_url_and_app_version() -> None:
 
 def test_dependency_not_deployed_is_an_error_naming_what_to_deploy_first() -> None:
     reg = parse(registry_text())
-    with pytest.raises(
-        UsageError, match="needs the URL of sensors, not deployed in prod"
-    ) as caught:
+    with pytest.raises(UsageError, match="needs the URL of sensors, not deployed in prod") as caught:
         spec(reg, "prod", "dashboard", FACTS, IMAGE, {})
     assert caught.value.hint is not None
     assert "expressway deploy sensors" in caught.value.hint

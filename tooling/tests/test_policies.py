@@ -7,9 +7,7 @@ from expressway.policies import READ_ACTIONS, WRITE_ACTIONS
 from expressway.registry import parse
 from expressway.testing import registry_text
 
-FACTS = Facts(
-    account="123456789012", region="eu-west-1", subnets=("subnet-a", "subnet-b"), version="v1"
-)
+FACTS = Facts(account="123456789012", region="eu-west-1", subnets=("subnet-a", "subnet-b"), version="v1")
 TABLE = "arn:aws:dynamodb:eu-west-1:123456789012:table/homestack-prod-"
 
 
@@ -50,9 +48,7 @@ def test_execution_role_reads_only_the_services_own_secrets() -> None:
                 "Sid": "ReadParameters",
                 "Effect": "Allow",
                 "Action": ["ssm:GetParameters"],
-                "Resource": [
-                    "arn:aws:ssm:eu-west-1:123456789012:parameter/homestack/ingest/api-key"
-                ],
+                "Resource": ["arn:aws:ssm:eu-west-1:123456789012:parameter/homestack/ingest/api-key"],
             }
         ],
     }

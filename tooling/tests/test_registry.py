@@ -26,8 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
         ),
         pytest.param(
             {"services": {"sensors": {"cpu": 256, "memory": 4096}}},
-            "services.toml: services.sensors.memory: 4096 does not fit cpu 256; "
-            "use 512, 1024 or 2048",
+            "services.toml: services.sensors.memory: 4096 does not fit cpu 256; use 512, 1024 or 2048",
             id="memory-does-not-fit-cpu",
         ),
         pytest.param(
@@ -55,8 +54,7 @@ ROOT = Path(__file__).resolve().parents[2]
         ),
         pytest.param(
             {"bogus": {}},
-            "services.toml: unknown key 'bogus'; "
-            "valid keys: environments, project, services, tables",
+            "services.toml: unknown key 'bogus'; valid keys: environments, project, services, tables",
             id="unknown-top-level-key",
         ),
         pytest.param(
@@ -71,20 +69,17 @@ ROOT = Path(__file__).resolve().parents[2]
         ),
         pytest.param(
             {"environments": {"prod": {"access": "internal"}}},
-            "services.toml: environments.prod.access: 'internal' is not valid; "
-            "use 'public' or 'private'",
+            "services.toml: environments.prod.access: 'internal' is not valid; use 'public' or 'private'",
             id="access-literal",
         ),
         pytest.param(
             {"services": {"sensors": {"architecture": "amd64"}}},
-            "services.toml: services.sensors.architecture: 'amd64' is not valid; "
-            "use 'x86_64' or 'arm64'",
+            "services.toml: services.sensors.architecture: 'amd64' is not valid; use 'x86_64' or 'arm64'",
             id="architecture-literal",
         ),
         pytest.param(
             {"environments": {"prod": {"region": "europe"}}},
-            "services.toml: environments.prod.region: 'europe' is not an AWS region; "
-            "use e.g. 'eu-west-1'",
+            "services.toml: environments.prod.region: 'europe' is not an AWS region; use e.g. 'eu-west-1'",
             id="region",
         ),
         pytest.param(
@@ -111,14 +106,12 @@ ROOT = Path(__file__).resolve().parents[2]
         ),
         pytest.param(
             {"services": {"sensors": {"tables": {"events": "read"}}}},
-            "services.toml: services.sensors.tables.events: no such table; "
-            "known tables: readings, sensors",
+            "services.toml: services.sensors.tables.events: no such table; known tables: readings, sensors",
             id="unknown-table",
         ),
         pytest.param(
             {"services": {"sensors": {"tables": {"sensors": "admin"}}}},
-            "services.toml: services.sensors.tables.sensors: 'admin' is not valid; "
-            "use 'read' or 'write'",
+            "services.toml: services.sensors.tables.sensors: 'admin' is not valid; use 'read' or 'write'",
             id="table-access",
         ),
         pytest.param(
@@ -147,8 +140,7 @@ ROOT = Path(__file__).resolve().parents[2]
         ),
         pytest.param(
             {"services": {"sensors": {"env": {"ME": "${services.sensors.url}"}}}},
-            "services.toml: services.sensors.env.ME: '${services.sensors.url}' refers to the "
-            "service itself",
+            "services.toml: services.sensors.env.ME: '${services.sensors.url}' refers to the service itself",
             id="reference-self",
         ),
         pytest.param(
@@ -169,8 +161,7 @@ ROOT = Path(__file__).resolve().parents[2]
         ),
         pytest.param(
             {"services": {"sensors": {"environments": {"staging": {"cpu": 512}}}}},
-            "services.toml: services.sensors.environments.staging: no such environment; "
-            "known: local, prod",
+            "services.toml: services.sensors.environments.staging: no such environment; known: local, prod",
             id="override-unknown-environment",
         ),
         pytest.param(
@@ -187,9 +178,7 @@ ROOT = Path(__file__).resolve().parents[2]
         ),
     ],
 )
-def test_invalid_registry_names_path_value_and_what_is_valid(
-    changes: dict[str, Any], message: str
-) -> None:
+def test_invalid_registry_names_path_value_and_what_is_valid(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse(registry_text(changes))
     assert message in caught.value.problems, caught.value.problems
@@ -265,9 +254,7 @@ def test_the_repository_registry_is_valid() -> None:
 
 def test_every_service_folder_has_exactly_one_registry_entry_and_the_reverse() -> None:
     reg = registry.load(ROOT / "services.toml")
-    folders = sorted(
-        p.relative_to(ROOT).as_posix() for p in (ROOT / "services").iterdir() if p.is_dir()
-    )
+    folders = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "services").iterdir() if p.is_dir())
     entries = [svc.path for svc in reg.services.values()]
     assert sorted(entries) == folders
     assert len(set(entries)) == len(entries)

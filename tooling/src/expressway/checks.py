@@ -21,14 +21,10 @@ def check(registry: Registry) -> list[str]:
     for name, svc in registry.services.items():
         where = f"services.{name}"
         if not NAME.match(name):
-            problems.append(
-                f"{where}: not a valid name; use a-z, 0-9 and '-', starting with a letter"
-            )
+            problems.append(f"{where}: not a valid name; use a-z, 0-9 and '-', starting with a letter")
         longest = max((len(e) for e in registry.environments), default=0)
         if len(f"{project}-{'x' * longest}-{name}-execution") > 64:
-            problems.append(
-                f"{where}: name too long; IAM role names derived from it exceed 64 chars"
-            )
+            problems.append(f"{where}: name too long; IAM role names derived from it exceed 64 chars")
         if svc.path in paths:
             problems.append(f"{where}.path: {svc.path!r} is already used by {paths[svc.path]!r}")
         paths[svc.path] = name
@@ -39,9 +35,7 @@ def check(registry: Registry) -> list[str]:
         for env_name in svc.environments:
             if env_name not in registry.environments:
                 known = ", ".join(sorted(registry.environments))
-                problems.append(
-                    f"{where}.environments.{env_name}: no such environment; known: {known}"
-                )
+                problems.append(f"{where}.environments.{env_name}: no such environment; known: {known}")
         layers: list[str | None] = [None, *svc.environments]
         for layer in layers:
             problems.extend(_check_settings(resolve(registry, name, layer), where, layer))

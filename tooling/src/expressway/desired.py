@@ -97,9 +97,7 @@ def spec(
     table_names = {t: names.table(t) for t in registry.tables}
     env_vars = {var: substitute(value, table_names, known) for var, value in svc.env.items()}
     secrets = {var: secret_arn(facts, ref) for var, ref in svc.secrets.items()}
-    task = policies.task_policy(
-        {t: table_arn(facts, table_names[t]) for t in svc.tables}, svc.tables
-    )
+    task = policies.task_policy({t: table_arn(facts, table_names[t]) for t in svc.tables}, svc.tables)
     secret_policy = policies.secrets_policy(list(secrets.values()))
     tables = {t: registry.tables[t] for t in sorted(svc.tables)}
     support = {

@@ -158,9 +158,7 @@ def diff(desired: Mapping[str, Any], observed_config: Mapping[str, Any]) -> tupl
         if want.get(key) != have.get(key)
     ]
     wanted_groups = set((desired.get("networkConfiguration") or {}).get("securityGroups") or [])
-    seen_groups = set(
-        (observed_config.get("networkConfiguration") or {}).get("securityGroups") or []
-    )
+    seen_groups = set((observed_config.get("networkConfiguration") or {}).get("securityGroups") or [])
     if not wanted_groups <= seen_groups:
         changes.append(Change("securityGroups", sorted(seen_groups), sorted(wanted_groups)))
     return tuple(changes)

@@ -36,15 +36,11 @@ def trust(principal: str) -> dict[str, Any]:
     """Trust policy letting one AWS service principal assume the role."""
     return {
         "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole"}
-        ],
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole"}],
     }
 
 
-def task_policy(
-    table_arns: Mapping[str, str], access: Mapping[str, Access]
-) -> dict[str, Any] | None:
+def task_policy(table_arns: Mapping[str, str], access: Mapping[str, Access]) -> dict[str, Any] | None:
     """Inline task-role policy: per declared table only its actions; None when none declared."""
     statements = []
     for table in sorted(access):

@@ -51,9 +51,7 @@ def check_references(registry: Registry) -> list[str]:
                 problems.append(f"{where}: '${{{raw}}}' is not a reference; use {_KINDS}")
             elif ref.target not in getattr(registry, ref.kind):
                 known = ", ".join(sorted(getattr(registry, ref.kind))) or "none"
-                problems.append(
-                    f"{where}: '${{{raw}}}' names no such {ref.kind[:-1]}; known: {known}"
-                )
+                problems.append(f"{where}: '${{{raw}}}' names no such {ref.kind[:-1]}; known: {known}")
             elif ref.kind == "services" and ref.target == name:
                 problems.append(f"{where}: '${{{raw}}}' refers to the service itself")
     if not problems:

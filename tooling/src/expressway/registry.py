@@ -60,9 +60,7 @@ class Environment(_Strict):
     profile: str | None = Field(None, description="AWS profile for this environment.")
     cluster: str | None = Field(None, description="ECS cluster; default <project>-<env>.")
     vpc: str = Field("default", description="'default' or a VPC id; all services share it.")
-    subnets: tuple[str, ...] | None = Field(
-        None, strict=False, description="Explicit subnet ids (>= 2)."
-    )
+    subnets: tuple[str, ...] | None = Field(None, strict=False, description="Explicit subnet ids (>= 2).")
     access: Literal["public", "private"] = Field("public", description="ALB scheme.")
     endpoint: str | None = Field(None, description="AWS endpoint URL (the local cloud only).")
     log_retention_days: int = Field(30, description="Retention of every service's log group.")
@@ -217,8 +215,7 @@ def parse(text: str, source: str = "services.toml") -> Registry:
         registry = Registry.model_validate_json(json.dumps(raw))
     except ValidationError as exc:
         problems = [
-            ": ".join(p for p in (source, _location(e["loc"]), _message(e)) if p)
-            for e in exc.errors()
+            ": ".join(p for p in (source, _location(e["loc"]), _message(e)) if p) for e in exc.errors()
         ]
         raise ConfigError(problems, hint="`expressway schema` prints what is valid") from exc
     from expressway.checks import check

@@ -121,9 +121,7 @@ def status_text(environment: str, rows: list[StatusRow]) -> str:
     table = [_COLUMNS, *(_cells(r) for r in rows)]
     widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS))]
     out = [f"Environment {environment}:"]
-    out += [
-        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in table
-    ]
+    out += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in table]
     return "\n".join(out) + "\n"
 
 

@@ -36,9 +36,7 @@ def build() -> argparse.ArgumentParser:
         prog="expressway",
         description="Deploy the services in services.toml to ECS Express Mode, one shared ALB.",
     )
-    parser.add_argument(
-        "--registry", help="Path to services.toml (default: the nearest one above the cwd)."
-    )
+    parser.add_argument("--registry", help="Path to services.toml (default: the nearest one above the cwd).")
     verbs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = verbs.add_parser("validate", help="Check services.toml offline.")
