@@ -40,9 +40,7 @@ DIGEST = "sha256:" + "d" * 64
 class Recorder:
     """A Runner that records each command and answers like the real tool would."""
 
-    calls: list[tuple[list[str], Mapping[str, str] | None, str | None]] = field(
-        default_factory=list
-    )
+    calls: list[tuple[list[str], Mapping[str, str] | None, str | None]] = field(default_factory=list)
 
     def __call__(
         self,
@@ -113,9 +111,7 @@ def test_docker_builds_with_buildx_reproducibly_for_the_platform() -> None:
 
 def test_docker_push_logs_in_tags_pushes_and_reads_the_digest_it_prints() -> None:
     recorder = Recorder()
-    digest = DockerBuildx(runner=recorder).push(
-        "x:1", "reg.example/s:abc", RegistryAuth("AWS", "t")
-    )
+    digest = DockerBuildx(runner=recorder).push("x:1", "reg.example/s:abc", RegistryAuth("AWS", "t"))
     assert digest == DIGEST
     assert [command[:2] for command in recorder.commands] == [
         ["docker", "login"], ["docker", "tag"], ["docker", "push"],
@@ -138,18 +134,14 @@ def test_docker_client_without_an_answering_engine_falls_back_to_podman(
     assert detect_builder().name == "podman"
 
 
-def test_answering_docker_engine_is_preferred(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_answering_docker_engine_is_preferred(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake_tool(tmp_path, "docker", 0)
     fake_tool(tmp_path, "podman", 0)
     monkeypatch.setenv("PATH", str(tmp_path))
     assert detect_builder().name == "docker"
 
 
-def test_no_builder_at_all_is_an_error_with_a_hint(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_no_builder_at_all_is_an_error_with_a_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ImageError, match="no container builder") as caught:
         detect_builder()

@@ -52,15 +52,28 @@ def distributions(layer: Path) -> dict[str, str]:
     return found
 
 
-def locked(requirements: Path) -> dict[str, str]:
-    pins = re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s;\\]+)", requirements.read_text(), re.MULTILINE)
-    return {re.sub(r"[-_.]+", "-", name).lower(): version for name, version in pins}
+def locked(requirements: Path) -> tuple[dict[str, str], set[str]]:
+    """The pins of an exported requirements file, and the names whose line has a marker."""
+    pins: dict[str, str] = {}
+    marked: set[str] = set()
+    for name, version, marker in re.findall(
+        r"^([A-Za-z0-9_.\-]+)==([^\s;\\]+)( ;)?", requirements.read_text(), re.MULTILINE
+    ):
+        normal = re.sub(r"[-_.]+", "-", name).lower()
+        pins[normal] = version
+        if marker:
+            marked.add(normal)
+    return pins, marked
 
 
 def test_third_party_packages_are_exactly_the_locked_runtime_closure(sensors: BuildContext) -> None:
     installed = distributions(sensors.path / "deps")
-    assert installed == locked(sensors.path / "requirements.txt")
-    assert {"fastapi", "uvicorn", "pydantic-core", "boto3"} <= installed.keys()
+    pins, marked = locked(sensors.path / "requirements.txt")
+    # every installed package is pinned as locked; every unconditional pin is installed (a marked
+    # one, like an emscripten-only package, only when its marker holds on linux)
+    assert installed.items() <= pins.items()
+    assert pins.keys() - marked <= installed.keys()
+    assert {"fastapi", "uvicorn", "pydantic-core", "boto3", "uvloop"} <= installed.keys()
     # the root dev group and other members' dependencies stay out
     assert not {"pytest", "mypy", "ruff", "moto", "hypothesis", "jinja2"} & installed.keys()
 
@@ -76,9 +89,7 @@ def test_compiled_wheels_are_for_the_base_images_python_and_the_target_arch(
 ) -> None:
     assert list((sensors.path / "deps" / "pydantic_core").glob("*.cpython-312-x86_64-linux-gnu.so"))
     arm = assemble_context(
-        image(
-            "sensors", architecture="arm64", base_image="localhost/pybase", python_version="3.11"
-        ),
+        image("sensors", architecture="arm64", base_image="localhost/pybase", python_version="3.11"),
         workspace,
         tmp_path / "arm",
         epoch=1,
@@ -89,14 +100,10 @@ def test_compiled_wheels_are_for_the_base_images_python_and_the_target_arch(
 def test_only_the_workspace_members_the_service_needs_are_installed(
     sensors: BuildContext, workspace: Path, tmp_path: Path
 ) -> None:
-    packages = {
-        p.name for p in (sensors.path / "app").iterdir() if not p.name.endswith(".dist-info")
-    }
+    packages = {p.name for p in (sensors.path / "app").iterdir() if not p.name.endswith(".dist-info")}
     assert packages == {"homestack_common", "homestack_sensordata", "homestack_sensors"}
     dashboard = assemble_context(image("dashboard"), workspace, tmp_path / "dash", epoch=1)
-    packages = {
-        p.name for p in (dashboard.path / "app").iterdir() if not p.name.endswith(".dist-info")
-    }
+    packages = {p.name for p in (dashboard.path / "app").iterdir() if not p.name.endswith(".dist-info")}
     assert packages == {"homestack_common", "homestack_dashboard"}
     assert "boto3" not in distributions(dashboard.path / "deps")
 
@@ -122,17 +129,13 @@ def test_same_source_gives_the_same_digest_and_a_code_change_a_new_one(
     original = module.read_text()
     try:
         module.write_text(original + "\n# changed\n")
-        changed = assemble_context(
-            image("sensors"), workspace, tmp_path / "changed", epoch=1767225600
-        )
+        changed = assemble_context(image("sensors"), workspace, tmp_path / "changed", epoch=1767225600)
     finally:
         module.write_text(original)
     assert changed.digest != sensors.digest
 
 
-def test_reassembling_replaces_what_was_in_the_output_folder(
-    workspace: Path, tmp_path: Path
-) -> None:
+def test_reassembling_replaces_what_was_in_the_output_folder(workspace: Path, tmp_path: Path) -> None:
     stale = tmp_path / "ctx" / "deps" / "stale_package"
     stale.mkdir(parents=True)
     assemble_context(image("dashboard"), workspace, tmp_path / "ctx", epoch=1)

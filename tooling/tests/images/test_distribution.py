@@ -29,9 +29,7 @@ def test_labels_are_read_from_the_image_config() -> None:
     registry = FakeRegistry()
     registry.put_image("homestack-sensors", "abc123", {"dev.expressway.context": "sha256:1"})
     with client(registry) as remote:
-        assert remote.labels("homestack-sensors", "abc123") == {
-            "dev.expressway.context": "sha256:1"
-        }
+        assert remote.labels("homestack-sensors", "abc123") == {"dev.expressway.context": "sha256:1"}
         assert remote.labels("homestack-sensors", "nope") is None
 
 

@@ -40,9 +40,7 @@ def test_image_starts_from_the_base_and_runs_as_a_numeric_non_root_user() -> Non
 
 
 def test_build_runs_no_command_so_no_compiler_or_network_is_needed() -> None:
-    keywords = {
-        keyword for keyword, _ in instructions(render_dockerfile(SPEC, context_digest="x", epoch=1))
-    }
+    keywords = {keyword for keyword, _ in instructions(render_dockerfile(SPEC, context_digest="x", epoch=1))}
     assert keywords == {"FROM", "ENV", "COPY", "LABEL", "USER", "EXPOSE", "CMD"}
 
 

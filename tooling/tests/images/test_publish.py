@@ -67,9 +67,7 @@ def run_publish(registry: FakeRegistry, builder: RegistryBuilder, tmp_path: Path
         epoch=1767225600,
         builder=builder,
         auth=RegistryAuth("AWS", "tok"),
-        client=lambda host, auth: DistributionClient(
-            host, auth=auth, transport=registry.transport()
-        ),
+        client=lambda host, auth: DistributionClient(host, auth=auth, transport=registry.transport()),
     )
 
 
@@ -80,9 +78,7 @@ def test_first_publish_builds_pushes_and_pins_the_served_digest(
     published = run_publish(registry, builder, tmp_path)
     assert published.built
     assert builder.built == ["localhost/dashboard:abc"]
-    served = DistributionClient(
-        HOST, auth=RegistryAuth("AWS", "tok"), transport=registry.transport()
-    )
+    served = DistributionClient(HOST, auth=RegistryAuth("AWS", "tok"), transport=registry.transport())
     assert published.digest == served.digest("homestack-dashboard", "abc")
     assert published.pinned == f"{HOST}/homestack-dashboard@{published.digest}"
 
@@ -105,9 +101,7 @@ def test_same_tag_with_different_content_is_rebuilt(registry: FakeRegistry, tmp_
     assert builder.built == ["localhost/dashboard:abc"]
 
 
-def test_push_that_the_registry_does_not_serve_is_an_error(
-    registry: FakeRegistry, tmp_path: Path
-) -> None:
+def test_push_that_the_registry_does_not_serve_is_an_error(registry: FakeRegistry, tmp_path: Path) -> None:
     class LosingBuilder(RegistryBuilder):
         def push(self, image: str, destination: str, auth: RegistryAuth | None) -> str:
             return "sha256:" + "0" * 64
@@ -116,9 +110,7 @@ def test_push_that_the_registry_does_not_serve_is_an_error(
         run_publish(registry, LosingBuilder(registry), tmp_path)
 
 
-def test_repository_without_a_registry_host_is_an_error(
-    registry: FakeRegistry, tmp_path: Path
-) -> None:
+def test_repository_without_a_registry_host_is_an_error(registry: FakeRegistry, tmp_path: Path) -> None:
     with pytest.raises(ImageError, match="not `registry/repository`"):
         publish(SPEC, root=ROOT, workdir=tmp_path, repository="sensors", tag="a", epoch=1,
                 builder=RegistryBuilder(registry))  # fmt: skip

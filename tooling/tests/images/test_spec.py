@@ -69,9 +69,7 @@ def test_architecture_maps_to_build_platform_and_wheel_platform(
         ({"python_version": "3"}, "python_version '3' is not `3.N`"),
     ],
 )
-def test_invalid_fields_are_rejected_naming_the_service(
-    fields: dict[str, object], message: str
-) -> None:
+def test_invalid_fields_are_rejected_naming_the_service(fields: dict[str, object], message: str) -> None:
     with pytest.raises(ImageError, match="image for 'sensors'") as caught:
         spec(**fields)
     assert message in str(caught.value)

@@ -25,9 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("service", help="The service's key in services.toml, e.g. sensors.")
     parser.add_argument("--out", type=Path, help="Folder to write the context to.")
     parser.add_argument("--root", type=Path, default=Path(), help="The workspace root.")
-    parser.add_argument(
-        "--arch", choices=["x86_64", "arm64"], default="x86_64", help="The CPU to build for."
-    )
+    parser.add_argument("--arch", choices=["x86_64", "arm64"], default="x86_64", help="The CPU to build for.")
     parser.add_argument("--base", default=DEFAULT_BASE_IMAGE, help="The base image.")
     parser.add_argument("--python", help="The base image's Python (3.N) if not in its tag.")
     return parser
@@ -61,9 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = args.root.resolve()
     try:
         revision = read_revision(root)
-        spec = spec_from_files(
-            root, args.service, arch=args.arch, base=args.base, python=args.python
-        )
+        spec = spec_from_files(root, args.service, arch=args.arch, base=args.base, python=args.python)
         spec = replace(spec, revision=revision.sha, source=source_url(root))
         out = args.out or root / ".work" / "images" / args.service
         context = assemble_context(spec, root, out.resolve(), epoch=revision.epoch)

@@ -62,9 +62,7 @@ class DistributionClient:
             return None
         found = response.headers.get("docker-content-digest")
         if not found:
-            raise ImageError(
-                f"read {self.registry}/{repository}:{reference}: the registry sent no digest"
-            )
+            raise ImageError(f"read {self.registry}/{repository}:{reference}: the registry sent no digest")
         return str(found)
 
     def labels(self, repository: str, reference: str) -> dict[str, str] | None:

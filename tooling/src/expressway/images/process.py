@@ -72,7 +72,5 @@ def run(
         raise ImageError(f"`{' '.join(args[:3])}` failed: no answer after {timeout:.0f}s") from exc
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-_TAIL_LINES:])
-        raise ImageError(
-            f"`{' '.join(args[:3])}` failed: exit code {done.returncode}\n{tail}".rstrip()
-        )
+        raise ImageError(f"`{' '.join(args[:3])}` failed: exit code {done.returncode}\n{tail}".rstrip())
     return Completed(stdout=done.stdout, stderr=done.stderr)

@@ -64,8 +64,7 @@ class ImageSpec:
         match = _PYTHON_IN_TAG.match(self.base_image)
         if match is None:
             raise ImageError(
-                f"image for {self.service!r}: cannot tell which Python base image "
-                f"{self.base_image!r} runs",
+                f"image for {self.service!r}: cannot tell which Python base image {self.base_image!r} runs",
                 hint='give python_version (e.g. "3.12") for a base that is not `python:3.N-...`',
             )
         return match.group("version")

@@ -45,9 +45,7 @@ def read_revision(root: Path, *, runner: Runner = run) -> Revision:
     status = git("status", "--porcelain", "--untracked-files=all")
     if not status.strip():
         return Revision(sha=sha, epoch=int(epoch), dirty=None)
-    changes = hashlib.sha256(
-        git("diff", "HEAD", "--binary", "--no-color", "--no-ext-diff").encode()
-    )
+    changes = hashlib.sha256(git("diff", "HEAD", "--binary", "--no-color", "--no-ext-diff").encode())
     untracked = git("ls-files", "--others", "--exclude-standard", "-z").split("\0")
     for name in sorted(filter(None, untracked)):
         changes.update(f"\0{name}\0".encode())

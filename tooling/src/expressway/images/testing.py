@@ -27,9 +27,7 @@ class FakeRegistry:
     blobs: dict[str, bytes] = field(default_factory=dict)
     requests: list[httpx.Request] = field(default_factory=list)
 
-    def put_image(
-        self, repository: str, tag: str, labels: dict[str, str], *, index: bool = False
-    ) -> str:
+    def put_image(self, repository: str, tag: str, labels: dict[str, str], *, index: bool = False) -> str:
         """Store an image with these labels under a tag; return its manifest digest."""
         config = json.dumps({"architecture": "amd64", "config": {"Labels": labels}}).encode()
         self.blobs[sha(config)] = config
@@ -72,9 +70,7 @@ class FakeRegistry:
             body = self.manifests[f"{repository}:{reference}"]
             media_type = json.loads(body)["mediaType"]
             headers = {"docker-content-digest": sha(body), "content-type": media_type}
-            return httpx.Response(
-                200, content=b"" if request.method == "HEAD" else body, headers=headers
-            )
+            return httpx.Response(200, content=b"" if request.method == "HEAD" else body, headers=headers)
         if kind == "blobs" and reference in self.blobs:
             return httpx.Response(200, content=self.blobs[reference])
         return httpx.Response(404, json={"errors": [{"code": "MANIFEST_UNKNOWN"}]})
