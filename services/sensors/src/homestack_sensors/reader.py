@@ -1,0 +1,78 @@
+"""The service's read path: DynamoDB calls in worker threads, snapshots cached, store errors mapped."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import TypeVar
+
+import anyio.to_thread
+from anyio import CapacityLimiter
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import TypeAdapter
+
+from homestack_common import ApiError
+from homestack_sensordata import InvalidCursorError, ReadingOut, SensorSnapshot, SensorStore
+from homestack_sensors.cache import TtlCache
+
+logger = logging.getLogger("homestack.sensors")
+T = TypeVar("T")
+
+_snapshots_json = TypeAdapter(list[SensorSnapshot])
+_readings_json = TypeAdapter(list[ReadingOut])
+
+
+@dataclass(frozen=True)
+class JsonPage:
+    """A page already rendered as the JSON body, with the cursor for the next page (None when last)."""
+
+    body: bytes
+    next_cursor: str | None
+
+
+class Reader:
+    """What the routes call. Cached values are rendered JSON, so a cache hit costs no serialisation."""
+
+    def __init__(self, store: SensorStore, limiter: CapacityLimiter, ttl: float, max_entries: int) -> None:
+        self.store = store
+        self._limiter = limiter
+        self._snapshots: TtlCache[str, bytes | None] = TtlCache(ttl, max_entries)
+        self._pages: TtlCache[tuple[int, str | None], JsonPage] = TtlCache(ttl, max_entries)
+
+    async def _call(self, fn: Callable[[], T]) -> T:
+        """Run a blocking store call in a worker thread; turn its failures into API errors."""
+        try:
+            return await anyio.to_thread.run_sync(fn, limiter=self._limiter)
+        except InvalidCursorError as exc:
+            raise ApiError(400, f"invalid cursor: {exc}", code="invalid_cursor") from exc
+        except (BotoCoreError, ClientError) as exc:
+            logger.error("sensor store call failed", extra={"error": str(exc)})
+            raise ApiError(503, "sensor store unavailable: DynamoDB did not answer, try again") from exc
+
+    async def sensor_json(self, sensor_id: str) -> bytes | None:
+        """The snapshot of `sensor_id` as JSON, or None when the sensor is unknown (cached either way)."""
+
+        async def load() -> bytes | None:
+            snapshot = await self._call(partial(self.store.get_sensor, sensor_id))
+            return None if snapshot is None else snapshot.model_dump_json().encode()
+
+        return await self._snapshots.get(sensor_id, load)
+
+    async def sensors_page(self, limit: int, cursor: str | None) -> JsonPage:
+        """One page of snapshots as a JSON list."""
+
+        async def load() -> JsonPage:
+            page = await self._call(partial(self.store.list_sensors, limit, cursor))
+            return JsonPage(_snapshots_json.dump_json(page.items), page.next_cursor)
+
+        return await self._pages.get((limit, cursor), load)
+
+    async def readings_page(
+        self, sensor_id: str, since: datetime, until: datetime, limit: int, cursor: str | None
+    ) -> JsonPage:
+        """One page of a sensor's readings, oldest first (never cached: the window moves with `now`)."""
+        page = await self._call(partial(self.store.query_readings, sensor_id, since, until, limit, cursor))
+        return JsonPage(_readings_json.dump_json(page.items), page.next_cursor)
