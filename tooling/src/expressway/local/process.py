@@ -1,0 +1,156 @@
+"""One service revision running as a local uvicorn process: start, health check, log lines, stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import errno
+import itertools
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import httpx
+
+LogSink = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What to run for one revision of one service, as the emulator holds it."""
+
+    name: str
+    revision: str  # the service revision ARN: a new one means a new deployment
+    app: str  # "package.module:attribute", imported from the workspace venv
+    health: str = "/health"
+    host: str = ""  # the host name the ALB rule matches, e.g. "sensors.localhost"
+    environment: Mapping[str, str] = field(default_factory=dict)
+
+
+# Each process gets its own loopback address, as each Fargate task gets its own IP: targets are
+# then distinct (moto keys an ELBv2 target by its Id alone). Where only 127.0.0.1 exists (macOS),
+# every process shares it and a new target simply replaces the old one.
+_next_host = itertools.cycle(range(2, 255))
+_shared_only = False
+
+
+def free_endpoint() -> tuple[str, int]:
+    """A loopback address and a port on it that nothing listens on right now."""
+    global _shared_only
+    for _ in range(253):
+        address = "127.0.0.1" if _shared_only else f"127.0.0.{next(_next_host)}"
+        with socket.socket() as probe:
+            try:
+                probe.bind((address, 0))
+            except OSError as error:
+                if error.errno != errno.EADDRNOTAVAIL:
+                    raise
+                _shared_only = True
+                continue
+            return address, int(probe.getsockname()[1])
+    raise OSError("no free loopback port")
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGTERM if the process that started it dies (Linux only), so
+    even a killed `expressway dev` leaves no service behind."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+class ServiceProcess:
+    """A started uvicorn process serving one revision, in its own process group."""
+
+    def __init__(self, spec: ServiceSpec, address: str, port: int, log: LogSink, prefix: str) -> None:
+        self.spec = spec
+        self.address = address
+        self.port = port
+        self._log = log
+        self._prefix = prefix
+        self._process: asyncio.subprocess.Process | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self.started_at = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "not started"
+        return self._process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return None if self._process is None else self._process.returncode
+
+    async def start(self, base_env: Mapping[str, str]) -> None:
+        command = [
+            sys.executable, "-m", "uvicorn", self.spec.app,
+            "--host", self.address, "--port", str(self.port),
+            "--no-access-log",  # the services log each request themselves
+            "--timeout-graceful-shutdown", "10",
+        ]  # fmt: skip
+        env = {**base_env, **self.spec.environment, "PYTHONUNBUFFERED": "1"}
+        self._process = await asyncio.create_subprocess_exec(
+            *command,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopping it stops all it started
+            preexec_fn=_die_with_parent,  # only a prctl call: safe between fork and exec
+        )
+        self.started_at = time.monotonic()
+        self._pump = asyncio.create_task(self._pump_lines())
+
+    async def _pump_lines(self) -> None:
+        assert self._process is not None
+        assert self._process.stdout is not None
+        async for raw in self._process.stdout:
+            self._log(f"{self._prefix} | {raw.decode(errors='replace').rstrip()}")
+
+    async def wait(self) -> int:
+        """Wait until the process exits; its exit code."""
+        assert self._process is not None, "not started"
+        code = await self._process.wait()
+        if self._pump is not None:
+            await asyncio.gather(self._pump, return_exceptions=True)
+        return code
+
+    async def wait_healthy(self, patience: float) -> bool:
+        """Poll the health path until it answers 200 (True), the process exits or `patience` runs out."""
+        deadline = time.monotonic() + patience
+        async with httpx.AsyncClient(trust_env=False, timeout=2.0) as client:
+            while time.monotonic() < deadline and self.returncode is None:
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(self.url + self.spec.health)).status_code == 200:
+                        return True
+                await asyncio.sleep(0.1)
+        return False
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM the process group (uvicorn drains in-flight requests), SIGKILL after `grace`."""
+        if self._process is None or self._process.returncode is not None:
+            if self._process is not None:
+                await self.wait()
+            return
+        _signal_group(self._process.pid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.wait(), grace)
+        except TimeoutError:
+            _signal_group(self._process.pid, signal.SIGKILL)
+            await self.wait()
+        # anything the service left in its group (it should have none) goes with it
+        _signal_group(self._process.pid, signal.SIGKILL)
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
