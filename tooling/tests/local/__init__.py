@@ -1,0 +1,1 @@
+"""Tests of the local cloud: router, supervisor and the `dev` orchestration."""
