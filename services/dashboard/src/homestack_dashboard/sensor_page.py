@@ -1,0 +1,108 @@
+"""A sensor page's content: latest reading, range, a chart and statistics per metric."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from homestack_dashboard.charts import Chart, chart, series
+from homestack_dashboard.models import Reading, Snapshot
+from homestack_dashboard.present import format_age, format_utc, iso, metric_info, metric_sort_key
+
+
+@dataclass(frozen=True)
+class Range:
+    """A selectable time range of the chart."""
+
+    key: str
+    label: str
+    window: timedelta
+
+
+RANGES = (
+    Range("1h", "1 hour", timedelta(hours=1)),
+    Range("24h", "24 hours", timedelta(hours=24)),
+    Range("7d", "7 days", timedelta(days=7)),
+)
+DEFAULT_RANGE = RANGES[1]
+
+
+def pick_range(key: str | None) -> Range:
+    """The range named `key`, or the default (24 h) for anything else."""
+    return next((r for r in RANGES if r.key == key), DEFAULT_RANGE)
+
+
+@dataclass(frozen=True)
+class Latest:
+    """One metric of the latest reading, exactly as reported (full precision) and as read."""
+
+    label: str
+    text: str
+    raw: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class SensorView:
+    """Everything a sensor page shows."""
+
+    sensor_id: str
+    label: str
+    has_name: bool
+    ts_iso: str
+    ts_text: str
+    age_text: str
+    stale: bool
+    latest: list[Latest]
+    raw_json: str
+    range: Range
+    charts: list[Chart]
+    readings: int
+    history_error: str | None
+
+
+def build_sensor_view(
+    snapshot: Snapshot,
+    readings: Sequence[Reading] | None,
+    *,
+    chosen: Range,
+    now: datetime,
+    stale_after: timedelta,
+    history_error: str | None = None,
+) -> SensorView:
+    """The page for `snapshot` with `readings` of the chosen range (None when they could not be read)."""
+    metrics = sorted(
+        {*snapshot.values, *(metric for r in readings or () for metric in r.values)}, key=metric_sort_key
+    )
+    latest = []
+    for metric, value in sorted(snapshot.values.items(), key=lambda item: metric_sort_key(item[0])):
+        info = metric_info(metric, snapshot.units.get(metric))
+        latest.append(
+            Latest(info.label, info.format_with_unit(value), repr(value), snapshot.units.get(metric, ""))
+        )
+    charts: list[Chart] = []
+    start, end = (now - chosen.window).timestamp(), now.timestamp()
+    for metric in metrics:
+        drawn = chart(
+            series(readings or (), metric), metric_info(metric, snapshot.units.get(metric)), start, end
+        )
+        if drawn is not None:
+            charts.append(drawn)
+    age = max(now - snapshot.ts, timedelta(0))
+    return SensorView(
+        sensor_id=snapshot.sensor_id,
+        label=snapshot.label,
+        has_name=bool(snapshot.name),
+        ts_iso=iso(snapshot.ts),
+        ts_text=format_utc(snapshot.ts),
+        age_text=format_age(age),
+        stale=age > stale_after,
+        latest=latest,
+        raw_json=json.dumps(snapshot.model_dump(mode="json"), indent=2, ensure_ascii=False),
+        range=chosen,
+        charts=charts,
+        readings=len(readings or ()),
+        history_error=history_error,
+    )
