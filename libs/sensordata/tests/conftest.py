@@ -1,4 +1,4 @@
-"""An in-process DynamoDB (moto) with both tables, and a store reading them."""
+"""An in-process DynamoDB (moto) with both tables: a store reading them and a raw client writing them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from moto import mock_aws
+from mypy_boto3_dynamodb import DynamoDBClient
 
 from homestack_sensordata import READINGS, SENSORS, SensorStore, create_table, dynamodb_client
 
@@ -22,3 +23,12 @@ def store() -> Iterator[SensorStore]:
             readings_table="test-readings",
             cursor_key="store-tests-cursor-key",
         )
+
+
+@pytest.fixture
+def dynamodb() -> Iterator[DynamoDBClient]:
+    with mock_aws():
+        client = dynamodb_client()
+        create_table(client, SENSORS, "test-sensors")
+        create_table(client, READINGS, "test-readings")
+        yield client

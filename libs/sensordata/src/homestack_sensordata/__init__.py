@@ -12,9 +12,13 @@ from homestack_sensordata.models import (
     format_ts,
     parse_ts,
     snapshot_from_reading,
+    unit_problem,
+    value_problem,
 )
 from homestack_sensordata.store import MAX_PAGE_SIZE, Page, SensorStore
 from homestack_sensordata.tables import READINGS, SENSORS, TableSpec, create_table
+from homestack_sensordata.write_support import RetryPolicy
+from homestack_sensordata.writer import Failure, ReadingWriter, WriteResult
 
 __all__ = [
     "MAX_PAGE_SIZE",
@@ -23,17 +27,23 @@ __all__ = [
     "SENSOR_ID_PATTERN",
     "UNITS",
     "CursorCodec",
+    "Failure",
     "InvalidCursorError",
     "Metric",
     "Page",
     "Reading",
     "ReadingOut",
+    "ReadingWriter",
+    "RetryPolicy",
     "SensorSnapshot",
     "SensorStore",
     "TableSpec",
+    "WriteResult",
     "create_table",
     "dynamodb_client",
     "format_ts",
     "parse_ts",
     "snapshot_from_reading",
+    "unit_problem",
+    "value_problem",
 ]

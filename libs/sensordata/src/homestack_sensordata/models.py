@@ -69,6 +69,23 @@ def parse_ts(value: str) -> datetime:
     return to_utc(datetime.fromisoformat(value))
 
 
+def value_problem(metric: Metric, number: float) -> str | None:
+    """Why `number` cannot be a `metric` value, or None if it can (lets callers point at the metric)."""
+    if not math.isfinite(number):
+        return f"{metric.value} must be a finite number (got {number})"
+    low, high = RANGES[metric]
+    if not low <= number <= high:
+        return f"{metric.value} must be between {low:g} and {high:g} {UNITS[metric]}"
+    return None
+
+
+def unit_problem(metric: Metric, unit: str) -> str | None:
+    """Why `unit` is not the unit of `metric`, or None if it is."""
+    if unit != UNITS[metric]:
+        return f"unit {unit!r} is not valid for {metric.value}; use {UNITS[metric]!r}"
+    return None
+
+
 def _timestamp(value: Any) -> datetime:
     if isinstance(value, bool):
         raise ValueError("timestamp must be ISO 8601 with a zone or epoch seconds")
@@ -107,19 +124,18 @@ class Reading(BaseModel):
     @classmethod
     def _finite_and_in_range(cls, values: dict[Metric, float]) -> dict[Metric, float]:
         for metric, number in values.items():
-            if not math.isfinite(number):
-                raise ValueError(f"{metric.value} must be a finite number (got {number})")
-            low, high = RANGES[metric]
-            if not low <= number <= high:
-                raise ValueError(f"{metric.value} must be between {low:g} and {high:g} {UNITS[metric]}")
+            problem = value_problem(metric, number)
+            if problem:
+                raise ValueError(problem)
         return values
 
     @field_validator("units")
     @classmethod
     def _canonical_units(cls, units: dict[Metric, str] | None) -> dict[Metric, str] | None:
         for metric, unit in (units or {}).items():
-            if unit != UNITS[metric]:
-                raise ValueError(f"unit {unit!r} is not valid for {metric.value}; use {UNITS[metric]!r}")
+            problem = unit_problem(metric, unit)
+            if problem:
+                raise ValueError(problem)
         return units
 
     @property

@@ -1,0 +1,116 @@
+"""DynamoDB fault injection for tests: throttling and UnprocessedItems on a real (moto) client."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+THROTTLED = "ProvisionedThroughputExceededException"
+
+
+class Faults:
+    """Make one boto3 DynamoDB client misbehave the way a busy table does, through botocore event hooks.
+
+    Everything not faulted goes to the real backend, so what the client reports as written really is.
+    """
+
+    def __init__(self, client: DynamoDBClient) -> None:
+        self._lock = threading.Lock()
+        self._throttles: Counter[str] = Counter()
+        self._unprocessed_calls = 0
+        self._refused_sensors: set[str] = set()
+        self._refused_snapshots: set[str] = set()
+        self.calls: Counter[str] = Counter()
+        events = client.meta.events
+        events.register("before-parameter-build.dynamodb.*", self._before_build)
+        events.register("before-call.dynamodb.*", self._before_call)  # type: ignore[arg-type]
+        events.register("after-call.dynamodb.BatchWriteItem", self._after_batch_write)
+
+    def throttle(self, operation: str, times: int) -> None:
+        """The next `times` calls of `operation` (e.g. "BatchWriteItem") fail as throttled."""
+        with self._lock:
+            self._throttles[operation] += times
+
+    def leave_unprocessed(self, times: int) -> None:
+        """The next `times` BatchWriteItem calls write only the first half of their items."""
+        with self._lock:
+            self._unprocessed_calls += times
+
+    def refuse(self, sensor_ids: Iterable[str]) -> None:
+        """Readings of these sensors are always returned unprocessed (a persistent failure)."""
+        with self._lock:
+            self._refused_sensors |= set(sensor_ids)
+
+    def refuse_snapshots(self, sensor_ids: Iterable[str]) -> None:
+        """Snapshot updates of these sensors are always throttled."""
+        with self._lock:
+            self._refused_snapshots |= set(sensor_ids)
+
+    # -- hooks --------------------------------------------------------------------------------------
+
+    def _before_build(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        operation = model.name
+        with self._lock:
+            self.calls[operation] += 1
+            if self._throttles[operation] > 0:
+                self._throttles[operation] -= 1
+                context["fault"] = THROTTLED
+                return
+            if operation == "UpdateItem" and params["Key"]["sensor_id"]["S"] in self._refused_snapshots:
+                context["fault"] = THROTTLED
+                return
+            if operation != "BatchWriteItem":
+                return
+            halve = self._unprocessed_calls > 0
+            if halve:
+                self._unprocessed_calls -= 1
+            refused = set(self._refused_sensors)
+        kept: dict[str, list[Any]] = {}
+        held: dict[str, list[Any]] = {}
+        for table, requests in params["RequestItems"].items():
+            keep = [r for r in requests if _sensor(r) not in refused]
+            hold = [r for r in requests if _sensor(r) in refused]
+            if halve:
+                hold += keep[len(keep) // 2 :]
+                keep = keep[: len(keep) // 2]
+            if keep:
+                kept[table] = keep
+            if hold:
+                held[table] = hold
+        context["held"] = held
+        if kept:
+            params["RequestItems"] = kept
+        else:
+            context["fault"] = "all-held"  # nothing left to send: answer without calling the backend
+
+    def _before_call(self, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        fault = context.get("fault")
+        if fault == THROTTLED:
+            error = {"Code": THROTTLED, "Message": "injected: configured throughput was exceeded"}
+            return _response(400), {"Error": error}
+        if fault == "all-held":
+            return _response(200), {"UnprocessedItems": {}}
+        return None
+
+    def _after_batch_write(self, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        held: dict[str, list[Any]] = context.get("held") or {}
+        if "Error" in parsed:
+            return
+        unprocessed = parsed.setdefault("UnprocessedItems", {})
+        for table, requests in held.items():
+            unprocessed.setdefault(table, []).extend(requests)
+
+
+def _response(status: int) -> AWSResponse:
+    return AWSResponse("https://dynamodb.invalid/", status, HTTPHeaders(), None)
+
+
+def _sensor(request: dict[str, Any]) -> str:
+    return str(request["PutRequest"]["Item"]["sensor_id"]["S"])

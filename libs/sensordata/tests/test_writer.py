@@ -1,0 +1,170 @@
+"""ReadingWriter against moto: idempotent, ordered snapshots, retries, and honest results."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from mypy_boto3_dynamodb import DynamoDBClient
+
+from homestack_sensordata import Reading, ReadingWriter, RetryPolicy, WriteResult
+from homestack_sensordata.faults import Faults
+
+T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+FAST = RetryPolicy(max_attempts=6, base_delay=0.001, max_delay=0.004, deadline=5.0)
+
+
+def reading(sensor: str = "kitchen-1", minute: int = 0, **values: float) -> Reading:
+    return Reading(
+        sensor_id=sensor,
+        ts=T0 + timedelta(minutes=minute),
+        values=values or {"temperature": 20.0 + minute / 10},
+    )
+
+
+def writer(client: DynamoDBClient, **kwargs: Any) -> ReadingWriter:
+    return ReadingWriter(
+        client,
+        sensors_table="test-sensors",
+        readings_table="test-readings",
+        retention=timedelta(days=30),
+        retry=kwargs.pop("retry", FAST),
+        **kwargs,
+    )
+
+
+def stored_keys(client: DynamoDBClient) -> list[tuple[str, str]]:
+    items = client.scan(TableName="test-readings")["Items"]
+    return sorted((i["sensor_id"]["S"], i["ts"]["S"]) for i in items)
+
+
+def snapshot(client: DynamoDBClient, sensor: str) -> dict[str, Any]:
+    return client.get_item(TableName="test-sensors", Key={"sensor_id": {"S": sensor}})["Item"]
+
+
+def test_items_carry_values_and_expiry_from_retention(dynamodb: DynamoDBClient) -> None:
+    with writer(dynamodb) as w:
+        result = w.write([reading(temperature=21.5, co2=612)])
+    assert result == WriteResult(stored=(0,))
+    item = dynamodb.get_item(
+        TableName="test-readings",
+        Key={"sensor_id": {"S": "kitchen-1"}, "ts": {"S": "2026-11-26T10:00:00.000Z"}},
+    )["Item"]
+    assert item["values"] == {"M": {"temperature": {"N": "21.5"}, "co2": {"N": "612.0"}}}
+    assert int(item["expires_at"]["N"]) == int((T0 + timedelta(days=30)).timestamp())
+
+
+def test_same_batch_twice_stores_each_reading_once(dynamodb: DynamoDBClient) -> None:
+    batch = [reading(f"s-{n}", minute) for n in range(3) for minute in range(40)]
+    with writer(dynamodb) as w:
+        first = w.write(batch)
+        second = w.write(batch)
+    assert first == WriteResult(stored=tuple(range(120)))
+    assert second == WriteResult(duplicates=tuple(range(120)))
+    assert len(stored_keys(dynamodb)) == 120
+
+
+def test_repeats_inside_one_batch_are_duplicates(dynamodb: DynamoDBClient) -> None:
+    with writer(dynamodb) as w:
+        result = w.write([reading(minute=1), reading(minute=2), reading(minute=1)])
+    assert result == WriteResult(stored=(0, 1), duplicates=(2,))
+    assert len(stored_keys(dynamodb)) == 2
+
+
+def test_older_reading_never_moves_the_snapshot_back(dynamodb: DynamoDBClient) -> None:
+    with writer(dynamodb) as w:
+        w.write([Reading(sensor_id="hall", ts=T0, values={"humidity": 40}, name="Hall")])
+        w.write([reading("hall", 10, humidity=55)])
+        late = w.write([reading("hall", 5, humidity=47)])
+    assert late.stored == (0,)  # history keeps the late reading ...
+    latest = snapshot(dynamodb, "hall")  # ... but the snapshot stays at the newest one
+    assert latest["ts"] == {"S": "2026-11-26T10:10:00.000Z"}
+    assert latest["values"] == {"M": {"humidity": {"N": "55.0"}}}
+    assert latest["units"] == {"M": {"humidity": {"S": "%"}}}
+    assert latest["name"] == {"S": "Hall"}  # a reading without a name keeps the known one
+
+
+def test_snapshot_takes_the_newest_reading_of_a_batch_in_any_order(dynamodb: DynamoDBClient) -> None:
+    with writer(dynamodb) as w:
+        w.write([reading("a", 3), reading("a", 9), reading("a", 1)])
+    assert snapshot(dynamodb, "a")["ts"] == {"S": "2026-11-26T10:09:00.000Z"}
+
+
+def test_throttling_and_unprocessed_items_are_retried_until_everything_is_stored(
+    dynamodb: DynamoDBClient,
+) -> None:
+    faults = Faults(dynamodb)
+    faults.throttle("BatchWriteItem", 3)
+    faults.throttle("BatchGetItem", 2)
+    faults.throttle("UpdateItem", 2)
+    faults.leave_unprocessed(10)
+    batch = [reading(f"s-{n}", minute) for n in range(5) for minute in range(100)]
+    with writer(dynamodb, workers=4) as w:
+        result = w.write(batch)
+    assert result == WriteResult(stored=tuple(range(500)))
+    assert len(stored_keys(dynamodb)) == 500
+    assert faults.calls["BatchWriteItem"] > 20  # 20 chunks, plus the retries
+
+
+def test_persistent_refusal_reports_exactly_what_was_not_stored(dynamodb: DynamoDBClient) -> None:
+    faults = Faults(dynamodb)
+    faults.refuse(["broken"])
+    batch = [reading("ok", 1), reading("broken", 1), reading("ok", 2), reading("broken", 2)]
+    with writer(dynamodb) as w:
+        result = w.write(batch)
+    assert result.stored == (0, 2)
+    assert [(f.index, f.sensor_id, f.ts) for f in result.failed] == [
+        (1, "broken", "2026-11-26T10:01:00.000Z"),
+        (3, "broken", "2026-11-26T10:02:00.000Z"),
+    ]
+    assert "unprocessed after 6 attempts" in result.failed[0].reason
+    assert stored_keys(dynamodb) == [("ok", "2026-11-26T10:01:00.000Z"), ("ok", "2026-11-26T10:02:00.000Z")]
+
+
+def test_a_failed_snapshot_update_is_reported_so_the_device_resends(dynamodb: DynamoDBClient) -> None:
+    Faults(dynamodb).refuse_snapshots(["attic"])
+    with writer(dynamodb) as w:
+        result = w.write([reading("attic", 1), reading("attic", 2)])
+    assert result.stored == (0,)
+    assert [(f.index, f.reason) for f in result.failed] == [
+        (1, "stored in history, but the sensor's latest snapshot was not updated")
+    ]
+    with writer(boto3.client("dynamodb", region_name="eu-west-1")) as healthy:
+        again = healthy.write([reading("attic", 2)])  # the device resends what was reported failed
+    assert again == WriteResult(duplicates=(0,))
+    assert snapshot(dynamodb, "attic")["ts"] == {"S": "2026-11-26T10:02:00.000Z"}
+
+
+def test_a_missing_table_fails_every_reading_without_claiming_any(dynamodb: DynamoDBClient) -> None:
+    w = ReadingWriter(
+        dynamodb, sensors_table="test-sensors", readings_table="nope", retention=timedelta(days=1), retry=FAST
+    )
+    with w:
+        result = w.write([reading(minute=1), reading(minute=2)])
+    assert result.stored == result.duplicates == ()
+    assert [f.reason for f in result.failed] == ["ResourceNotFoundException"] * 2
+
+
+def test_backoff_is_bounded_by_the_deadline(dynamodb: DynamoDBClient) -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    Faults(dynamodb).refuse(["stuck"])
+    policy = RetryPolicy(max_attempts=1000, base_delay=0.2, max_delay=0.2, deadline=2.0)
+    with writer(dynamodb, retry=policy, sleep=sleep, clock=lambda: now[0]) as w:
+        result = w.write([reading("stuck")])
+    assert len(result.failed) == 1
+    assert 0 < sum(slept) < 2.0
+    assert all(0 <= s <= 0.2 for s in slept)
+    assert len(slept) < 999  # stopped by time, not by the attempt budget
+
+
+def test_retention_must_be_positive(dynamodb: DynamoDBClient) -> None:
+    with pytest.raises(ValueError, match="retention must be positive"):
+        ReadingWriter(dynamodb, sensors_table="a", readings_table="b", retention=timedelta(0))
