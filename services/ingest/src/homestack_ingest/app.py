@@ -1,0 +1,61 @@
+"""The ingest service: `uvicorn homestack_ingest.app:app`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+from fastapi import FastAPI
+
+from homestack_common import create_app
+from homestack_ingest.auth import ConfigError
+from homestack_ingest.routes import BODY_COMPONENTS, router
+from homestack_ingest.runtime import build
+from homestack_ingest.settings import get_settings
+
+logger = logging.getLogger("homestack.ingest")
+
+
+class StartupRefusedError(RuntimeError):
+    """Raised from startup after the reason has been logged as one clear line."""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    try:
+        # Creating a boto3 client reads model files from disk: keep it off the event loop.
+        ingest = await anyio.to_thread.run_sync(build, get_settings())
+    except ConfigError as exc:
+        logger.error(str(exc))  # one clear line; a traceback would add nothing
+        raise StartupRefusedError(str(exc)) from None
+    app.state.ingest = ingest
+    try:
+        yield
+    finally:
+        await anyio.to_thread.run_sync(ingest.close)
+
+
+def _openapi_with_body_components(app: FastAPI) -> None:
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = default()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(BODY_COMPONENTS)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+app = create_app(
+    name="ingest",
+    settings=get_settings,
+    routers=[router],
+    lifespan=lifespan,
+    description="Authenticated, validated, idempotent writes of sensor readings.",
+)
+_openapi_with_body_components(app)

@@ -1,0 +1,70 @@
+"""What a running ingest holds: accepted keys, limits, the DynamoDB client and the writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from homestack_ingest.auth import ApiKeys
+from homestack_ingest.payload import Limits
+from homestack_ingest.settings import IngestSettings
+from homestack_sensordata import ReadingWriter, RetryPolicy
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+WRITER_THREADS = 16
+
+
+@dataclass(frozen=True)
+class Ingest:
+    keys: ApiKeys
+    limits: Limits
+    client: DynamoDBClient
+    writer: ReadingWriter
+
+    def close(self) -> None:
+        self.writer.close()
+        self.client.close()
+
+
+def dynamodb_client(settings: IngestSettings) -> DynamoDBClient:
+    """A client sized for the writer's fan-out; botocore retries throttling itself before we do."""
+    config = Config(
+        max_pool_connections=WRITER_THREADS * 2,
+        retries={"mode": "adaptive", "max_attempts": 3},
+        connect_timeout=3,
+        read_timeout=10,
+    )
+    return boto3.client(
+        "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url, config=config
+    )
+
+
+def build(settings: IngestSettings) -> Ingest:
+    """Check the configuration (ConfigError if unusable) and open the client and writer."""
+    keys = ApiKeys.parse(settings.ingest_api_key.get_secret_value() if settings.ingest_api_key else None)
+    retention = timedelta(days=settings.retention_days)
+    limits = Limits(
+        max_body_bytes=settings.max_body_bytes,
+        max_future_skew=timedelta(seconds=settings.max_future_skew_seconds),
+        retention=retention,
+    )
+    client = dynamodb_client(settings)
+    writer = ReadingWriter(
+        client,
+        sensors_table=settings.sensor_table,
+        readings_table=settings.readings_table,
+        retention=retention,
+        retry=RetryPolicy(
+            max_attempts=settings.write_max_attempts,
+            base_delay=settings.write_retry_base_delay_seconds,
+            deadline=settings.write_deadline_seconds,
+        ),
+        workers=WRITER_THREADS,
+    )
+    return Ingest(keys=keys, limits=limits, client=client, writer=writer)
