@@ -6,18 +6,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-import boto3
-from botocore.config import Config
-
 from homestack_ingest.auth import ApiKeys
 from homestack_ingest.payload import Limits
 from homestack_ingest.settings import IngestSettings
-from homestack_sensordata import ReadingWriter, RetryPolicy
+from homestack_sensordata import ReadingWriter, RetryPolicy, dynamodb_client
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-WRITER_THREADS = 16
+WRITER_THREADS = 16  # DynamoDB calls of one write in flight at once; the client pools 64 connections
 
 
 @dataclass(frozen=True)
@@ -32,19 +29,6 @@ class Ingest:
         self.client.close()
 
 
-def dynamodb_client(settings: IngestSettings) -> DynamoDBClient:
-    """A client sized for the writer's fan-out; botocore retries throttling itself before we do."""
-    config = Config(
-        max_pool_connections=WRITER_THREADS * 2,
-        retries={"mode": "adaptive", "max_attempts": 3},
-        connect_timeout=3,
-        read_timeout=10,
-    )
-    return boto3.client(
-        "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url, config=config
-    )
-
-
 def build(settings: IngestSettings) -> Ingest:
     """Check the configuration (ConfigError if unusable) and open the client and writer."""
     keys = ApiKeys.parse(settings.ingest_api_key.get_secret_value() if settings.ingest_api_key else None)
@@ -54,7 +38,7 @@ def build(settings: IngestSettings) -> Ingest:
         max_future_skew=timedelta(seconds=settings.max_future_skew_seconds),
         retention=retention,
     )
-    client = dynamodb_client(settings)
+    client = dynamodb_client(settings.aws_region, settings.aws_endpoint_url)
     writer = ReadingWriter(
         client,
         sensors_table=settings.sensor_table,
