@@ -1,0 +1,82 @@
+"""install(): teach moto 5.2.5's ECS the Express Mode operations, the fault hooks, the control
+endpoints and a reset that also restores settings and disarms faults."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import moto
+from moto.core.base_backend import BackendDict
+from moto.ecs.models import EC2ContainerServiceBackend
+from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.moto_api._internal import urls as moto_api_urls
+
+from . import control, responses
+from .config import restore_baseline
+from .faults import faults
+
+MOTO_VERSION = "5.2.5"  # the moto internals this extension relies on (see pyproject pin)
+_MARK = "_expressway_emulation"
+_LOCK = threading.Lock()
+
+
+def _ours(value: Any) -> bool:
+    return bool(getattr(value, _MARK, False))
+
+
+def _mark(fn: Any) -> Any:
+    setattr(fn, _MARK, True)
+    return fn
+
+
+def _backend_method(op: Any) -> Any:
+    def method(self: Any, **params: Any) -> dict[str, Any]:
+        with responses.LOCK:
+            result: dict[str, Any] = op(self, params)
+            return result
+
+    method.__name__ = op.__name__
+    return _mark(method)
+
+
+def install() -> None:
+    """Add the Express operations to moto (idempotent). Call before the moto server handles its
+    first request. Refuses to shadow an operation moto itself implements, or another moto."""
+    with _LOCK:
+        if moto.__version__ != MOTO_VERSION:
+            raise RuntimeError(
+                f"expressway emulation: moto {moto.__version__} is installed but the emulation "
+                f"was written against moto {MOTO_VERSION}; pin moto[server]=={MOTO_VERSION}"
+            )
+        for name, handler in responses.HANDLERS.items():
+            present = EC2ContainerServiceResponse.__dict__.get(name)
+            if present is not None and not _ours(present):
+                raise RuntimeError(
+                    f"expressway emulation: moto already implements {name}; not overriding it"
+                )
+            setattr(EC2ContainerServiceResponse, name, _mark(handler))
+            setattr(EC2ContainerServiceBackend, name, _backend_method(_operation(name)))
+        if not _ours(EC2ContainerServiceResponse.__dict__.get("call_action")):
+            setattr(EC2ContainerServiceResponse, "call_action", _mark(responses.call_action))  # noqa: B010
+        if not _ours(BackendDict.__dict__["reset"].__func__):
+            original = BackendDict.__dict__["reset"].__func__
+
+            def reset(cls: Any) -> None:
+                original(cls)
+                restore_baseline()
+                faults.clear()
+
+            setattr(BackendDict, "reset", classmethod(_mark(reset)))  # noqa: B010
+        paths: dict[str, Any] = moto_api_urls.url_paths
+        paths.setdefault("{0}" + control.CONFIG_PATH, control.config_endpoint)
+        paths.setdefault("{0}" + control.FAULTS_PATH, control.faults_endpoint)
+
+
+def _operation(name: str) -> Any:
+    """The backend-level function behind a handler (also installed as a backend method)."""
+    return next(fn for fn in responses.OPERATIONS if fn.__name__ == name)
+
+
+def installed() -> bool:
+    return _ours(EC2ContainerServiceResponse.__dict__.get("create_express_gateway_service"))

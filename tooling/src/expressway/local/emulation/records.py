@@ -1,0 +1,81 @@
+"""What the emulator remembers about each Express service, kept inside moto's ECS backend so
+that moto's reset clears it with everything else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from .alb import Ingress
+
+_STORE_KEY = "_expressway_express_services"
+
+
+@dataclass
+class Revision:
+    """One immutable service revision: the configuration a deployment rolls out."""
+
+    arn: str
+    config: dict[str, Any]  # ExpressGatewayServiceConfiguration fields, without ARN and dates
+    task_definition_arn: str
+    target_group_arn: str  # the one of the service's two target groups its tasks register in
+    created_at: datetime
+
+
+@dataclass
+class Deployment:
+    """A service deployment from `source` (None for the first) to `target`."""
+
+    arn: str
+    target: Revision
+    source: Revision | None
+    created_at: datetime
+    ready_at: datetime  # earliest moment it may finish (deployment and provisioning delays)
+    failure: str | None  # the rollback reason when a fault makes it fail
+    status: str = "IN_PROGRESS"
+    reads: int = 0
+    finished_at: datetime | None = None
+
+
+@dataclass
+class ExpressService:
+    """An Express service and the moto objects it owns."""
+
+    arn: str
+    name: str
+    cluster_name: str
+    cluster_arn: str
+    infrastructure_role_arn: str
+    tags: list[dict[str, str]]
+    created_at: datetime
+    provisioned_at: datetime  # managed resources report PROVISIONING until then
+    ingress: Ingress
+    vpc_id: str
+    access_type: str
+    service_security_group: str
+    log_group: str
+    log_group_arn: str
+    serving: Revision  # the revision that serves traffic (changes when a deployment succeeds)
+    updated_at: datetime
+    revisions: list[Revision] = field(default_factory=list)
+    deployments: list[Deployment] = field(default_factory=list)
+    status: str = "ACTIVE"
+    status_reason: str | None = None
+    draining_since: datetime | None = None
+    drain_reads: int = 0
+    attached: bool = True  # holds a rule and target groups on its ALB (until deleted)
+
+    @property
+    def latest(self) -> Deployment:
+        return self.deployments[-1]
+
+
+def store(backend: Any) -> dict[str, ExpressService]:
+    """The Express services of one moto ECS backend (one account and region), by ARN."""
+    found: dict[str, ExpressService] = backend.__dict__.setdefault(_STORE_KEY, {})
+    return found
+
+
+def elapsed(since: datetime, seconds: float, now: datetime) -> bool:
+    return now >= since + timedelta(seconds=seconds)

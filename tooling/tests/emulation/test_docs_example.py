@@ -1,0 +1,31 @@
+"""The shared-ALB script in docs/emulation.md is real and does what the page says."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "shared_alb.py"
+
+
+def test_the_docs_example_shows_three_services_on_one_shared_alb() -> None:
+    env = {**os.environ, "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "load balancers: 1"
+    assert re.fullmatch(r"ecs-express-gateway-alb-[0-9a-f]{8} \(internet-facing\)", lines[1])
+    assert lines[2] == "  listener HTTPS:443"
+    hosts = [re.search(r"host (\S+) ->", line) for line in lines if "rule" in line]
+    assert [h.group(1)[:3] for h in hosts if h] == ["se-", "in-", "da-"]
+    assert lines[-1] == "  default -> fixed response 404"
