@@ -56,9 +56,7 @@ def main() -> None:
         out.write(f"load balancers: {len(balancers)}\n")
         for balancer in balancers:
             out.write(f"{balancer['LoadBalancerName']} ({balancer['Scheme']})\n")
-            [listener] = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])[
-                "Listeners"
-            ]
+            [listener] = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
             out.write(f"  listener {listener['Protocol']}:{listener['Port']}\n")
             for rule in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]:
                 if rule["IsDefault"]:

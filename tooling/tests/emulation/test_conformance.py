@@ -61,9 +61,7 @@ def test_describe_returns_tags_only_when_asked(aws: EmulatedAws) -> None:
 def test_the_default_cluster_is_created_and_the_ecs_service_is_managed_and_stable(
     aws: EmulatedAws,
 ) -> None:
-    arn = aws.create_service("sensors", scalingTarget={"minTaskCount": 2, "maxTaskCount": 4})[
-        "serviceArn"
-    ]
+    arn = aws.create_service("sensors", scalingTarget={"minTaskCount": 2, "maxTaskCount": 4})["serviceArn"]
     [cluster] = aws.ecs.describe_clusters(clusters=["default"])["clusters"]
     assert cluster["status"] == "ACTIVE"
     [service] = aws.ecs.describe_services(cluster="default", services=[arn])["services"]
@@ -107,15 +105,13 @@ def test_update_creates_a_revision_and_a_deployment_that_goes_in_progress_then_s
         check_shape("DescribeServiceDeployments", described)
         statuses.append(described["serviceDeployments"][0]["status"])
     assert statuses == ["IN_PROGRESS", "SUCCESSFUL"]
-    [active] = aws.ecs.describe_express_gateway_service(serviceArn=arn)["service"][
-        "activeConfigurations"
-    ]
+    [active] = aws.ecs.describe_express_gateway_service(serviceArn=arn)["service"]["activeConfigurations"]
     assert active["serviceRevisionArn"] == target["serviceRevisionArn"]
     group = aws.elbv2.describe_target_groups(
         TargetGroupArns=[
-            aws.ecs.describe_services(cluster="default", services=[arn])["services"][0][
-                "loadBalancers"
-            ][0]["targetGroupArn"]
+            aws.ecs.describe_services(cluster="default", services=[arn])["services"][0]["loadBalancers"][0][
+                "targetGroupArn"
+            ]
         ]
     )["TargetGroups"][0]
     assert group["HealthCheckPath"] == "/healthz"
@@ -124,12 +120,8 @@ def test_update_creates_a_revision_and_a_deployment_that_goes_in_progress_then_s
 def test_during_a_deployment_describe_shows_old_and_new_configurations(aws: EmulatedAws) -> None:
     arn = aws.create_service("sensors")["serviceArn"]
     aws.ecs.update_express_gateway_service(serviceArn=arn, cpu="512", memory="1024")
-    first = aws.ecs.describe_express_gateway_service(serviceArn=arn)["service"][
-        "activeConfigurations"
-    ]
-    second = aws.ecs.describe_express_gateway_service(serviceArn=arn)["service"][
-        "activeConfigurations"
-    ]
+    first = aws.ecs.describe_express_gateway_service(serviceArn=arn)["service"]["activeConfigurations"]
+    second = aws.ecs.describe_express_gateway_service(serviceArn=arn)["service"]["activeConfigurations"]
     assert [c["cpu"] for c in first] == ["256", "512"]
     assert [c["cpu"] for c in second] == ["512"]
 
@@ -150,8 +142,7 @@ def test_service_revisions_expose_the_ingress_path_of_real_elbv2_objects(aws: Em
     [rule] = aws.elbv2.describe_rules(RuleArns=[path["rule"]["arn"]])["Rules"]
     assert rule["Conditions"][0]["HostHeaderConfig"]["Values"] == [path["endpoint"]]
     forwarded = {
-        g["TargetGroupArn"]: g["Weight"]
-        for g in rule["Actions"][0]["ForwardConfig"]["TargetGroups"]
+        g["TargetGroupArn"]: g["Weight"] for g in rule["Actions"][0]["ForwardConfig"]["TargetGroups"]
     }
     assert set(forwarded) == {group["arn"] for group in path["targetGroups"]}
     assert sorted(forwarded.values()) == [0, 100]

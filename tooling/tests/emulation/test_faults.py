@@ -15,9 +15,9 @@ from expressway.local.emulation.testing import EmulatedAws
 def _statuses(aws: EmulatedAws, arn: str, reads: int) -> list[str]:
     [deployment] = aws.ecs.list_service_deployments(service=arn, maxResults=1)["serviceDeployments"]
     return [
-        aws.ecs.describe_service_deployments(
-            serviceDeploymentArns=[deployment["serviceDeploymentArn"]]
-        )["serviceDeployments"][0]["status"]
+        aws.ecs.describe_service_deployments(serviceDeploymentArns=[deployment["serviceDeploymentArn"]])[
+            "serviceDeployments"
+        ][0]["status"]
         for _ in range(reads)
     ]
 
@@ -30,10 +30,7 @@ def test_throttling_hits_the_next_n_calls_of_one_operation_only(aws: EmulatedAws
         with pytest.raises(ClientError) as error:
             aws.ecs.describe_express_gateway_service(serviceArn=arn)
         assert error.value.response["Error"]["Code"] == "ThrottlingException"
-    assert (
-        aws.ecs.describe_express_gateway_service(serviceArn=arn)["service"]["serviceName"]
-        == "sensors"
-    )
+    assert aws.ecs.describe_express_gateway_service(serviceArn=arn)["service"]["serviceName"] == "sensors"
 
 
 def test_throttling_of_any_operation_reaches_plain_ecs_calls_too(aws: EmulatedAws) -> None:
@@ -62,12 +59,8 @@ def test_a_failing_deployment_rolls_back_and_the_service_keeps_its_old_revision(
         serviceDeploymentArns=[deployment["serviceDeploymentArn"]]
     )["serviceDeployments"]
     assert rolled["rollback"]["serviceRevisionArn"] == old["serviceRevisionArn"]
-    assert (
-        updated["service"]["targetConfiguration"]["serviceRevisionArn"] != old["serviceRevisionArn"]
-    )
-    [active] = aws.ecs.describe_express_gateway_service(serviceArn=arn)["service"][
-        "activeConfigurations"
-    ]
+    assert updated["service"]["targetConfiguration"]["serviceRevisionArn"] != old["serviceRevisionArn"]
+    [active] = aws.ecs.describe_express_gateway_service(serviceArn=arn)["service"]["activeConfigurations"]
     assert active["serviceRevisionArn"] == old["serviceRevisionArn"]
     [service] = aws.ecs.describe_services(cluster="default", services=[arn])["services"]
     assert service["taskDefinition"] == old["taskDefinitionArn"]
@@ -89,9 +82,7 @@ def test_iam_propagation_can_look_like_a_credentials_client_exception(aws: Emula
         with pytest.raises(ClientError) as error:
             aws.create_service("sensors")
         assert error.value.response["Error"]["Code"] == "ClientException"
-        assert (
-            "validate the provided access credentials" in error.value.response["Error"]["Message"]
-        )
+        assert "validate the provided access credentials" in error.value.response["Error"]["Message"]
     aws.create_service("sensors")
 
 
@@ -101,9 +92,9 @@ def test_provisioning_delay_keeps_resources_provisioning_and_the_deployment_in_p
     aws.fault("delay_provisioning", seconds=0.4)
     created = aws.create_service("sensors")
     revision = created["activeConfigurations"][0]["serviceRevisionArn"]
-    [path] = aws.ecs.describe_service_revisions(serviceRevisionArns=[revision])["serviceRevisions"][
-        0
-    ]["ecsManagedResources"]["ingressPaths"]
+    [path] = aws.ecs.describe_service_revisions(serviceRevisionArns=[revision])["serviceRevisions"][0][
+        "ecsManagedResources"
+    ]["ingressPaths"]
     assert path["loadBalancer"]["status"] == "PROVISIONING"
     assert _statuses(aws, created["serviceArn"], 3) == ["IN_PROGRESS"] * 3
     time.sleep(0.4)

@@ -8,9 +8,7 @@ MANAGED = {"Key": "AmazonECSManaged", "Value": "true"}
 
 
 def _balancers(aws: EmulatedAws) -> list[str]:
-    return sorted(
-        lb["LoadBalancerArn"] for lb in aws.elbv2.describe_load_balancers()["LoadBalancers"]
-    )
+    return sorted(lb["LoadBalancerArn"] for lb in aws.elbv2.describe_load_balancers()["LoadBalancers"])
 
 
 def _host_rules(aws: EmulatedAws, balancer: str) -> dict[str, str]:
@@ -64,14 +62,12 @@ def test_the_twenty_sixth_service_in_a_vpc_gets_a_second_alb(aws: EmulatedAws) -
 
 def test_private_subnets_get_an_internal_alb_of_their_own(aws: EmulatedAws) -> None:
     public = aws.create_service("sensors")
-    vpc = aws.ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0][
-        "VpcId"
-    ]
+    vpc = aws.ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
     zones = [z["ZoneName"] for z in aws.ec2.describe_availability_zones()["AvailabilityZones"]][:2]
     private = [
-        aws.ec2.create_subnet(VpcId=vpc, CidrBlock=f"172.31.{200 + i}.0/24", AvailabilityZone=zone)[
-            "Subnet"
-        ]["SubnetId"]
+        aws.ec2.create_subnet(VpcId=vpc, CidrBlock=f"172.31.{200 + i}.0/24", AvailabilityZone=zone)["Subnet"][
+            "SubnetId"
+        ]
         for i, zone in enumerate(zones)
     ]
     internal = aws.create_service("ingest", networkConfiguration={"subnets": private})
@@ -110,9 +106,9 @@ def test_each_service_gets_security_groups_and_a_log_group(aws: EmulatedAws) -> 
     logs = aws.client("logs")
     name = config["primaryContainer"]["awsLogsConfiguration"]["logGroup"]
     assert name.startswith("/aws/ecs/default/sensors-")
-    assert [
-        g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
-    ] == [name]
+    assert [g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]] == [
+        name
+    ]
 
 
 def test_local_mode_hands_out_localhost_endpoints_the_router_can_match(aws: EmulatedAws) -> None:

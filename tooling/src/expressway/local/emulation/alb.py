@@ -173,9 +173,7 @@ def _create_alb(account_id: str, region: str, placement: Placement, endpoint: st
         loadbalancer_type="application",
         tags=list(_TAGS),
     )
-    default_certificate = network.request_certificate(
-        account_id, region, wildcard(endpoint.split(":", 1)[0])
-    )
+    default_certificate = network.request_certificate(account_id, region, wildcard(endpoint.split(":", 1)[0]))
     elb.create_listener(
         lb.arn, "HTTPS", "443", SSL_POLICY, default_certificate, [_NOT_FOUND], tags=list(_TAGS)
     )

@@ -50,9 +50,7 @@ def list_deployments(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
     limit = int(params.get("maxResults") or 20)
     if not 1 <= limit <= 100:
         raise errors.invalid("maxResults must be between 1 and 100.")
-    start = (
-        int(params.get("nextToken") or 0) if str(params.get("nextToken") or "0").isdigit() else 0
-    )
+    start = int(params.get("nextToken") or 0) if str(params.get("nextToken") or "0").isdigit() else 0
     page = found[start : start + limit]
     result: dict[str, Any] = {"serviceDeployments": [views.deployment_brief(svc, d) for d in page]}
     if start + limit < len(found):
@@ -85,8 +83,6 @@ def describe_revisions(backend: Any, arns: list[str]) -> dict[str, Any]:
             continue
         settle_service(backend, svc, read=False)
         if svc.status == "INACTIVE":
-            raise errors.invalid(
-                "Cannot call DescribeServiceRevisions for a service that is INACTIVE"
-            )
+            raise errors.invalid("Cannot call DescribeServiceRevisions for a service that is INACTIVE")
         found.append(views.service_revision(svc, rev, resource_status(svc), now()))
     return {"serviceRevisions": found, "failures": failures}

@@ -20,9 +20,7 @@ def cluster(backend: Any, name_or_arn: str | None) -> Any:
     return backend.create_cluster(
         "default",
         capacity_providers=["FARGATE"],
-        default_capacity_provider_strategy=[
-            {"capacityProvider": "FARGATE", "weight": 1, "base": 1}
-        ],
+        default_capacity_provider_strategy=[{"capacityProvider": "FARGATE", "weight": 1, "base": 1}],
     )
 
 
@@ -84,9 +82,7 @@ def adopt_task_definition(backend: Any, config: dict[str, Any]) -> None:
     try:
         task_definition = backend.describe_task_definition(config["taskDefinitionArn"])
     except Exception:  # moto's TaskDefinitionNotFoundException
-        raise invalid(
-            f"Unable to describe task definition {config['taskDefinitionArn']}."
-        ) from None
+        raise invalid(f"Unable to describe task definition {config['taskDefinitionArn']}.") from None
     mains = [c for c in task_definition.container_definitions if c.get("name") == CONTAINER]
     ports = mains[0].get("portMappings") or [] if mains else []
     if not mains or len(ports) != 1 or not ports[0].get("name"):
@@ -96,9 +92,7 @@ def adopt_task_definition(backend: Any, config: dict[str, Any]) -> None:
         )
     if "FARGATE" not in (task_definition.requires_compatibilities or []):
         raise invalid("The task definition must be compatible with FARGATE.")
-    config["cpu"], config["memory"] = check_task_size(
-        str(task_definition.cpu), str(task_definition.memory)
-    )
+    config["cpu"], config["memory"] = check_task_size(str(task_definition.cpu), str(task_definition.memory))
     config["primaryContainer"] = {
         "image": mains[0].get("image", ""),
         "containerPort": int(ports[0]["containerPort"]),

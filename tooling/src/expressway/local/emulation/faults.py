@@ -50,9 +50,7 @@ class Faults:
     def fail_next_deployment(
         self,
         service: str | None = None,
-        reason: str = (
-            "Service deployment rolled back because the circuit breaker threshold was exceeded."
-        ),
+        reason: str = ("Service deployment rolled back because the circuit breaker threshold was exceeded."),
     ) -> None:
         """The next deployment (of `service`, or of any service) fails: it reports IN_PROGRESS,
         then ROLLBACK_SUCCESSFUL with `reason`, and the service keeps its previous revision."""
@@ -83,9 +81,7 @@ class Faults:
             return {
                 "throttle": [{"operation": op, "times": n} for op, n in a.throttles],
                 "delay_provisioning": [{"service": s, "seconds": t} for s, t in a.provisioning],
-                "fail_next_deployment": [
-                    {"service": s, "reason": r} for s, r in a.failing_deployments
-                ],
+                "fail_next_deployment": [{"service": s, "reason": r} for s, r in a.failing_deployments],
                 "iam_propagation": {"calls": a.iam_calls, "kind": a.iam_kind},
             }
 

@@ -52,9 +52,7 @@ def install() -> None:
         for name, handler in responses.HANDLERS.items():
             present = EC2ContainerServiceResponse.__dict__.get(name)
             if present is not None and not _ours(present):
-                raise RuntimeError(
-                    f"expressway emulation: moto already implements {name}; not overriding it"
-                )
+                raise RuntimeError(f"expressway emulation: moto already implements {name}; not overriding it")
             setattr(EC2ContainerServiceResponse, name, _mark(handler))
             setattr(EC2ContainerServiceBackend, name, _backend_method(_operation(name)))
         if not _ours(EC2ContainerServiceResponse.__dict__.get("call_action")):

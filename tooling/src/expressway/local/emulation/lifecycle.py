@@ -55,9 +55,7 @@ def settle_service(backend: Any, svc: ExpressService, *, read: bool) -> None:
     if read:
         svc.drain_reads += 1
     config = current_config()
-    if svc.drain_reads > config.settle_reads and elapsed(
-        svc.draining_since, config.draining_seconds, now()
-    ):
+    if svc.drain_reads > config.settle_reads and elapsed(svc.draining_since, config.draining_seconds, now()):
         svc.status = "INACTIVE"
         service = backend.services.get(f"{svc.cluster_name}:{svc.name}")
         if service is not None and service.status == "DRAINING":

@@ -68,9 +68,7 @@ def _is_public(ec2: Any, subnet: Any) -> bool:
     so subnets that auto-assign public IPs (the default ones do) count as public as well."""
     tables = ec2.describe_route_tables(filters={"association.subnet-id": [subnet.id]})
     if not tables:
-        tables = ec2.describe_route_tables(
-            filters={"association.main": ["true"], "vpc-id": [subnet.vpc_id]}
-        )
+        tables = ec2.describe_route_tables(filters={"association.main": ["true"], "vpc-id": [subnet.vpc_id]})
     for table in tables:
         routes = table.routes.values() if isinstance(table.routes, dict) else table.routes
         for route in routes:
@@ -93,9 +91,7 @@ def check_security_groups(account_id: str, region: str, vpc_id: str, group_ids: 
             raise invalid(f"Security group {group_id} is not in the service's VPC {vpc_id}.")
 
 
-def create_security_group(
-    account_id: str, region: str, vpc_id: str, name: str, purpose: str
-) -> str:
+def create_security_group(account_id: str, region: str, vpc_id: str, name: str, purpose: str) -> str:
     group = _ec2(account_id, region).create_security_group(
         name=name, description=purpose, vpc_id=vpc_id, tags=dict(MANAGED_TAG)
     )

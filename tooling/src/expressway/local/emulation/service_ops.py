@@ -19,21 +19,14 @@ from .records import Deployment, ExpressService, Revision, store
 
 
 def _arn(backend: Any, kind: str, *parts: str) -> str:
-    return (
-        f"arn:{backend.partition}:ecs:{backend.region_name}:{backend.account_id}:{kind}/"
-        + "/".join(parts)
-    )
+    return f"arn:{backend.partition}:ecs:{backend.region_name}:{backend.account_id}:{kind}/" + "/".join(parts)
 
 
 def _check_roles(backend: Any, arns: list[str]) -> None:
     fired = faults.take_iam_error(arns)
     if fired is not None:
         kind, arn = fired
-        raise (
-            errors.access_denied(arn)
-            if kind == "access_denied"
-            else errors.credentials_not_validated()
-        )
+        raise (errors.access_denied(arn) if kind == "access_denied" else errors.credentials_not_validated())
     for arn in arns:
         if not network.role_exists(backend.account_id, backend.partition, arn):
             raise errors.invalid(f"Unable to assume the role {arn}: the role does not exist.")
@@ -59,9 +52,7 @@ def _new_revision(
     if config.get("taskDefinitionArn"):
         task_definition = config["taskDefinitionArn"]
     else:
-        task_definition = ecs_objects.register_task_definition(
-            backend, family, config, backend.region_name
-        )
+        task_definition = ecs_objects.register_task_definition(backend, family, config, backend.region_name)
     revision_id = "".join(mock_random.choice(string.digits) for _ in range(19))
     stored = {k: v for k, v in config.items() if k != "taskDefinitionArn"}
     return Revision(
@@ -91,9 +82,7 @@ def _new_deployment(
     )
 
 
-def _network(
-    backend: Any, config: dict[str, Any], placement: network.Placement, managed_group: str
-) -> None:
+def _network(backend: Any, config: dict[str, Any], placement: network.Placement, managed_group: str) -> None:
     given = list((config.get("networkConfiguration") or {}).get("securityGroups") or [])
     network.check_security_groups(backend.account_id, backend.region_name, placement.vpc_id, given)
     groups = given + ([managed_group] if managed_group not in given else [])
@@ -123,9 +112,7 @@ def create(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
     if (existing is not None and existing.status != "INACTIVE") or (
         existing is None and plain is not None and plain.status != "INACTIVE"
     ):
-        raise errors.invalid(
-            f"An Express service named {name} already exists in cluster {cluster.name}."
-        )
+        raise errors.invalid(f"An Express service named {name} already exists in cluster {cluster.name}.")
     if config.get("taskDefinitionArn"):
         ecs_objects.adopt_task_definition(backend, config)
     account, region = backend.account_id, backend.region_name
@@ -144,9 +131,7 @@ def create(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
     users: dict[str, int] = {}
     for other in services.values():
         if other.attached:
-            users[other.ingress.load_balancer_arn] = (
-                users.get(other.ingress.load_balancer_arn, 0) + 1
-            )
+            users[other.ingress.load_balancer_arn] = users.get(other.ingress.load_balancer_arn, 0) + 1
     port = int(container["containerPort"])
     ingress = alb.attach(
         account,
@@ -165,9 +150,7 @@ def create(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
         f"ecs-express-svc-sg-{mock_random.get_random_hex(8)}",
         f"Service security group for Amazon ECS Express Mode service {name}",
     )
-    network.allow_ingress(
-        account, region, service_group, port, ingress.load_balancer_security_group
-    )
+    network.allow_ingress(account, region, service_group, port, ingress.load_balancer_security_group)
     _network(backend, config, placement, service_group)
     revision = _new_revision(
         backend, name, cluster.name, config, f"{cluster.name}-{name}", ingress.target_group_arns[0]
@@ -182,8 +165,7 @@ def create(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
         infrastructure_role_arn=params["infrastructureRoleArn"],
         tags=tags,
         created_at=created,
-        provisioned_at=created
-        + timedelta(seconds=max(current_config().provisioning_seconds, delay)),
+        provisioned_at=created + timedelta(seconds=max(current_config().provisioning_seconds, delay)),
         ingress=ingress,
         vpc_id=placement.vpc_id,
         access_type=placement.access_type,
@@ -273,9 +255,7 @@ def update(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
     network.ensure_log_group(account, region, container["awsLogsConfiguration"]["logGroup"])
     previous = svc.latest
     finish_deployment(backend, svc, previous)  # a new update supersedes one still in progress
-    standby = next(
-        arn for arn in svc.ingress.target_group_arns if arn != svc.serving.target_group_arn
-    )
+    standby = next(arn for arn in svc.ingress.target_group_arns if arn != svc.serving.target_group_arn)
     revision = _new_revision(
         backend, svc.name, svc.cluster_name, config, f"{svc.cluster_name}-{svc.name}", standby
     )
@@ -299,9 +279,7 @@ def delete(backend: Any, arn: str) -> dict[str, Any]:
     others = [
         o
         for o in store(backend).values()
-        if o is not svc
-        and o.attached
-        and o.ingress.load_balancer_arn == svc.ingress.load_balancer_arn
+        if o is not svc and o.attached and o.ingress.load_balancer_arn == svc.ingress.load_balancer_arn
     ]
     account, region = backend.account_id, backend.region_name
     network.delete_security_group(account, region, svc.service_security_group)

@@ -111,12 +111,8 @@ class EmulatedAws:
     def roles(self) -> tuple[str, str]:
         """(infrastructure role ARN, execution role ARN), created once per test."""
         if self._roles is None:
-            infra = self.iam.create_role(
-                RoleName="ecsInfrastructureRole", AssumeRolePolicyDocument=TRUST
-            )
-            execution = self.iam.create_role(
-                RoleName="ecsTaskExecutionRole", AssumeRolePolicyDocument=TRUST
-            )
+            infra = self.iam.create_role(RoleName="ecsInfrastructureRole", AssumeRolePolicyDocument=TRUST)
+            execution = self.iam.create_role(RoleName="ecsTaskExecutionRole", AssumeRolePolicyDocument=TRUST)
             self._roles = (infra["Role"]["Arn"], execution["Role"]["Arn"])
         return self._roles
 

@@ -185,12 +185,8 @@ def service_revision(
                         subnetIds=list(network["subnets"]),
                         securityGroupIds=[ingress.load_balancer_security_group],
                     ),
-                    "loadBalancerSecurityGroups": [
-                        managed(sg_arn + ingress.load_balancer_security_group)
-                    ],
-                    "certificate": managed(
-                        ingress.certificate_arn, domainName=ingress.certificate_domain
-                    ),
+                    "loadBalancerSecurityGroups": [managed(sg_arn + ingress.load_balancer_security_group)],
+                    "certificate": managed(ingress.certificate_arn, domainName=ingress.certificate_domain),
                     "listener": managed(ingress.listener_arn),
                     "rule": managed(ingress.rule_arn),
                     "targetGroups": [
