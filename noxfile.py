@@ -68,6 +68,7 @@ def typecheck(session: nox.Session) -> None:
         targets = [path for path in (f"{folder}/src", f"{folder}/tests") if (ROOT / path).is_dir()]
         session.run("mypy", *session.posargs, *targets)
     session.run("mypy", "noxfile.py", "conftest.py")
+    session.run("mypy", "bench")
 
 
 # --- expressway: thin sessions that pass their arguments to the CLI (no deploy logic here) ---
@@ -83,3 +84,20 @@ def _expressway(session: nox.Session, command: str) -> None:
 def validate(session: nox.Session) -> None:
     """Check services.toml offline (`nox -s validate -- --json`)."""
     _expressway(session, "validate")
+
+
+# --- sensors: run the API locally, and the load benchmark (both outside the default sessions) ---
+
+
+@nox.session(python=PYTHON, default=False)
+def serve(session: nox.Session) -> None:
+    """Run the sensors API on 127.0.0.1:8000 against a local moto server seeded with demo sensors."""
+    sync(session, "--all-packages", "--group", "dev")
+    session.run("python", "-m", "bench.support.serve", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Load benchmarks beside their baselines; print figures, ratios and PASS/MISS per target."""
+    sync(session, "--all-packages", "--group", "dev")
+    session.run("python", "-m", "bench.sensors", *session.posargs)

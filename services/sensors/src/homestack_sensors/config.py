@@ -16,7 +16,7 @@ class Settings(ServiceSettings):
     # refused by another; without it each process makes its own (fine for one task and for tests).
     cursor_key: SecretStr | None = Field(None, min_length=16)
     # Snapshots are served from memory for this long (seconds); 0 turns the cache off.
-    cache_ttl: float = Field(1.0, ge=0, le=60)
+    cache_ttl: float = Field(2.0, ge=0, le=60)
     cache_entries: int = Field(10_000, ge=1)
     # Threads that may call DynamoDB at once; the client's connection pool is sized to match.
     dynamodb_concurrency: int = Field(64, ge=1, le=1024)

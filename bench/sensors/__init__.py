@@ -1,0 +1,1 @@
+"""Sensors API load benchmark: the seed-style baseline vs homestack_sensors vs a hello-world ceiling."""

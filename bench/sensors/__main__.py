@@ -1,0 +1,168 @@
+"""Run: `python -m bench.sensors` (or `nox -s bench`). Prints figures, ratios and a pass/miss per target.
+
+Everything runs in this one invocation against the same local DynamoDB behind the same latency proxy:
+the seed-style baseline, our service (cache on, and cache off for reference) and a hello-world ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import urllib.request
+from dataclasses import dataclass
+
+from bench.support.dynamodb import local_dynamodb, use_fake_credentials
+from bench.support.load import LoadResult, Request, run_load
+from bench.support.proxy import latency_proxy
+from bench.support.seed import seed
+from bench.support.servers import uvicorn_app
+
+SENSORS_TABLE, READINGS_TABLE = "bench-sensors", "bench-readings"
+
+
+@dataclass
+class Row:
+    app: str
+    route: str
+    result: LoadResult
+
+
+def _fetch(url: str) -> tuple[list[object], str | None]:
+    with urllib.request.urlopen(url, timeout=30) as response:  # loopback only: our own child
+        return json.loads(response.read()), response.headers.get("X-Next-Cursor")
+
+
+def _count_listed(base: str, paginated: bool) -> int:
+    items, cursor = _fetch(base + "/sensors")
+    total = len(items)
+    while paginated and cursor:
+        items, cursor = _fetch(f"{base}/sensors?cursor={cursor}")
+        total += len(items)
+    return total
+
+
+def _measure(app: str, base: str, ids: list[str], args: argparse.Namespace) -> list[Row]:
+    rng = random.Random(1)
+    by_id = [Request(f"/sensors/{rng.choice(ids)}") for _ in range(2000)]
+    rows = [
+        Row(
+            app,
+            "GET /sensors/{id}",
+            run_load(base, by_id, concurrency=args.concurrency, seconds=args.seconds),
+        )
+    ]
+    listing = [Request("/sensors")]
+    rows.append(
+        Row(app, "GET /sensors", run_load(base, listing, concurrency=args.concurrency, seconds=args.seconds))
+    )
+    return rows
+
+
+def _print_rows(rows: list[Row]) -> None:
+    print(f"\n{'app':<26}{'route':<20}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    for row in rows:
+        r = row.result
+        print(f"{row.app:<26}{row.route:<20}{r.rps:>10.0f}{r.p50:>10.1f}{r.p99:>10.1f}{r.errors:>8}")
+        for sample in r.error_samples:
+            print(f"    error sample: {sample}")
+
+
+def _verdict(name: str, ok: bool, detail: str) -> bool:
+    print(f"  [{'PASS' if ok else 'MISS'}] {name}: {detail}")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Sensors API load benchmark")
+    parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per run")
+    parser.add_argument("--concurrency", type=int, default=32, help="concurrent keep-alive clients")
+    parser.add_argument("--delay-ms", type=float, default=7.0, help="latency added to every DynamoDB call")
+    parser.add_argument("--sensors", type=int, default=250, help="sensors in the table")
+    parser.add_argument("--engine", choices=["auto", "dynamodb-local", "moto"], default="auto")
+    args = parser.parse_args()
+    use_fake_credentials()
+
+    with local_dynamodb(args.engine) as (engine, endpoint):
+        ids = seed(
+            endpoint,
+            sensors_table=SENSORS_TABLE,
+            readings_table=READINGS_TABLE,
+            sensors=args.sensors,
+            readings_per_sensor=2,
+        )
+        port = int(endpoint.rsplit(":", 1)[1])
+        with latency_proxy(port, args.delay_ms) as slow_endpoint:
+            env = {
+                "AWS_ENDPOINT_URL_DYNAMODB": slow_endpoint,
+                "SENSOR_TABLE": SENSORS_TABLE,
+                "READINGS_TABLE": READINGS_TABLE,
+                "CURSOR_KEY": "bench-cursor-key-0123456789",
+                "APP_VERSION": "bench",
+                "LOG_FORMAT": "json",
+            }
+            print(
+                f"DynamoDB: {engine} + {args.delay_ms:g} ms injected per call; {len(ids)} sensors; "
+                f"{args.concurrency} clients; {args.seconds:g} s per run"
+            )
+            rows: list[Row] = []
+            listed: dict[str, int] = {}
+            with uvicorn_app("bench.sensors.baseline_app:app", env=env) as base:
+                listed["baseline (seed-style)"] = _count_listed(base, paginated=False)
+                rows += _measure("baseline (seed-style)", base, ids, args)
+            with uvicorn_app("homestack_sensors.app:app", env=env) as base:
+                listed["homestack_sensors"] = _count_listed(base, paginated=True)
+                rows += _measure("homestack_sensors", base, ids, args)
+            with uvicorn_app("homestack_sensors.app:app", env={**env, "CACHE_TTL": "0"}) as base:
+                rows += _measure("homestack_sensors cache=0", base, ids, args)
+            with uvicorn_app("bench.sensors.hello_app:app", env=env) as base:
+                hello = run_load(
+                    base, [Request("/health")], concurrency=args.concurrency, seconds=args.seconds
+                )
+                rows.append(Row("FastAPI hello world", "GET /health", hello))
+
+    _print_rows(rows)
+    for app, count in listed.items():
+        print(f"\n{app}: GET /sensors (+ X-Next-Cursor pages) listed {count} of {len(ids)} sensors", end="")
+    base_id, ours_id, base_list, ours_list = rows[0].result, rows[2].result, rows[1].result, rows[3].result
+    print("\n\nratios (homestack_sensors / baseline):")
+    print(
+        f"  GET /sensors/{{id}}: throughput x{ours_id.rps / max(base_id.rps, 1e-9):.1f}, "
+        f"p99 x{ours_id.p99 / base_id.p99:.3f}"
+    )
+    print(
+        f"  GET /sensors:      throughput x{ours_list.rps / max(base_list.rps, 1e-9):.1f}, "
+        f"p99 x{ours_list.p99 / base_list.p99:.3f}"
+    )
+    print(f"  GET /sensors/{{id}} vs hello-world ceiling: {ours_id.rps / max(hello.rps, 1e-9):.2f}")
+    print("\ntargets:")
+    ours_errors = sum(row.result.errors for row in rows if row.app.startswith("homestack"))
+    results = [
+        _verdict(
+            "throughput >= 10x baseline on GET /sensors/{id}",
+            ours_id.rps >= 10 * base_id.rps,
+            f"{ours_id.rps:.0f} vs {base_id.rps:.0f} req/s",
+        ),
+        _verdict(
+            "throughput >= half the hello-world ceiling",
+            ours_id.rps >= 0.5 * hello.rps,
+            f"{ours_id.rps:.0f} vs {hello.rps:.0f} req/s",
+        ),
+        _verdict(
+            "p99 <= 1/5 of baseline on GET /sensors/{id}",
+            ours_id.p99 <= base_id.p99 / 5,
+            f"{ours_id.p99:.1f} vs {base_id.p99:.1f} ms",
+        ),
+        _verdict("zero errors (homestack_sensors)", ours_errors == 0, f"{ours_errors} errors"),
+        _verdict(
+            "every sensor listed",
+            listed["homestack_sensors"] == len(ids),
+            f"{listed['homestack_sensors']} of {len(ids)}",
+        ),
+    ]
+    print(f"\n{sum(results)} of {len(results)} targets met (figures are informational: no hard failure)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Shared bench plumbing: local DynamoDB, a latency proxy, uvicorn children, a load generator."""
