@@ -34,7 +34,10 @@ def main() -> int:
         }
         url = f"http://127.0.0.1:{args.port}"
         print(f"{engine} at {endpoint} holds {len(ids)} demo sensors", flush=True)
-        print(f"sensors API: {url}/sensors   e.g. {url}/sensors/{ids[0]}/readings   docs: {url}/docs", flush=True)
+        print(
+            f"sensors API: {url}/sensors  (try {url}/sensors/{ids[0]}/readings, docs at {url}/docs)",
+            flush=True,
+        )
         argv = [python(), "-m", "uvicorn", "homestack_sensors.app:app", "--host", "127.0.0.1"]
         argv += ["--port", str(args.port), "--no-access-log"]
         with contextlib.suppress(KeyboardInterrupt):
