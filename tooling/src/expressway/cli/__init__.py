@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from expressway import registry
+from expressway.cli import ops
 from expressway.cli.parser import build
 from expressway.console import Console
 from expressway.errors import ConfigError, ExpresswayError
@@ -56,6 +57,8 @@ def run(argv: Sequence[str], console: Console) -> int:
         console.data(json.dumps(registry.schema(), indent=2) + "\n")
         return 0
     path = find_registry(args.registry)
+    if args.command in ops.COMMANDS:  # operations (issue 7)
+        return ops.run(args, path, console)
     reg = registry.load(path)
     return _validate(reg, path, args.json, console)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from expressway.cli import ops
+
 
 def _env(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -42,5 +44,6 @@ def build() -> argparse.ArgumentParser:
     validate = verbs.add_parser("validate", help="Check services.toml offline.")
     _json(validate, "the deploy order")
     verbs.add_parser("schema", help="Print the JSON Schema of services.toml.")
+    ops.add_commands(verbs)  # operations (issue 7): cost, new, history, rollback, logs
 
     return parser
