@@ -101,3 +101,14 @@ def bench(session: nox.Session) -> None:
     """Load benchmarks beside their baselines; print figures, ratios and PASS/MISS per target."""
     sync(session, "--all-packages", "--group", "dev")
     session.run("python", "-m", "bench.sensors", *session.posargs)
+
+
+# --- dashboard: the real-browser tests (outside the default sessions; CI runs them via .ci/run) ---
+
+
+@nox.session(python=PYTHON, default=False)
+def browser(session: nox.Session) -> None:
+    """Drive the dashboard in headless Chromium (Debian's chromium) against the sensors service on moto."""
+    # The whole workspace: the test starts the real sensors service next to the dashboard.
+    sync(session, "--all-packages", "--group", "dev")
+    session.run("pytest", "services/dashboard/tests/browser", "-m", "browser", *session.posargs)

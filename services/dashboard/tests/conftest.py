@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -257,3 +258,12 @@ class HtmlDoc(HTMLParser):
 @pytest.fixture
 def parse() -> type[HtmlDoc]:
     return HtmlDoc
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The browser tests need Chromium and the sensors service: they run only when asked for with
+    `-m browser` (`nox -s browser`), never in the fast default session."""
+    wanted = config.getoption("markexpr") or ""
+    if collection_path.name == "browser" and ("browser" not in wanted or "not browser" in wanted):
+        return True
+    return None

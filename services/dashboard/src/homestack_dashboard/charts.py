@@ -103,18 +103,15 @@ def _time_label(moment: float, span: float) -> str:
 
 
 def chart(points: Sequence[Point], info: MetricInfo, start: float, end: float) -> Chart | None:
-    """The chart of `points` over [start, end], downsampled to CHART_POINTS; None without data."""
+    """The chart of `points` over [start, end], downsampled to CHART_POINTS; None under two points."""
     summary = stats([value for _, value in points])
-    if summary is None:
-        return None
+    if summary is None or len(points) < 2:
+        return None  # one reading is a number, not a line: the statistics table still shows it
     shown = lttb(points, CHART_POINTS)
     plot_width = CHART_WIDTH - PLOT_LEFT - PLOT_RIGHT
     plot_height = CHART_HEIGHT - PLOT_TOP - PLOT_BOTTOM
     frame = Frame.fit(shown, plot_width, plot_height, start, end)
     line = path(shown, frame, typical_gap(points, end - start))
-    if len(shown) == 1:
-        x, y = frame.x(shown[0][0]), frame.y(shown[0][1])
-        line = f"M{x - 3:.1f} {y:.1f}L{x + 3:.1f} {y:.1f}"
     levels = [summary.maximum, (summary.maximum + summary.minimum) / 2, summary.minimum]
     y_ticks = [Tick(round(frame.y(v), 1), info.format(v)) for v in dict.fromkeys(levels)]
     x_ticks = [Tick(round(frame.x(t), 1), _time_label(t, end - start)) for t in bucket_ticks(start, end, 5)]

@@ -86,7 +86,7 @@ async def _overview_context(request: Request, sort: str, order: str, q: str) -> 
         order=order,
         query=q,
     )
-    headers = [("name", "Sensor", False), ("status", "Status", False), ("age", "Last report", True)]
+    headers = [("name", "Sensor", False), ("status", "Status", False), ("age", "Reported", True)]
     headers += [(c.key, c.label, True) for c in overview.columns]
     links = {}
     for key, _, _ in headers:

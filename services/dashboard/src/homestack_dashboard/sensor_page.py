@@ -9,7 +9,15 @@ from datetime import datetime, timedelta
 
 from homestack_dashboard.charts import Chart, chart, series
 from homestack_dashboard.models import Reading, Snapshot
-from homestack_dashboard.present import format_age, format_utc, iso, metric_info, metric_sort_key
+from homestack_dashboard.present import (
+    MetricInfo,
+    format_age,
+    format_utc,
+    iso,
+    metric_info,
+    metric_sort_key,
+)
+from homestack_dashboard.series import Stats, stats
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,14 @@ class Latest:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """Minimum, maximum and average of one metric over the range, from every reading (not the sample)."""
+
+    info: MetricInfo
+    stats: Stats
+
+
+@dataclass(frozen=True)
 class SensorView:
     """Everything a sensor page shows."""
 
@@ -59,6 +75,7 @@ class SensorView:
     raw_json: str
     range: Range
     charts: list[Chart]
+    summaries: list[Summary]
     readings: int
     history_error: str | None
 
@@ -83,11 +100,15 @@ def build_sensor_view(
             Latest(info.label, info.format_with_unit(value), repr(value), snapshot.units.get(metric, ""))
         )
     charts: list[Chart] = []
+    summaries: list[Summary] = []
     start, end = (now - chosen.window).timestamp(), now.timestamp()
     for metric in metrics:
-        drawn = chart(
-            series(readings or (), metric), metric_info(metric, snapshot.units.get(metric)), start, end
-        )
+        info = metric_info(metric, snapshot.units.get(metric))
+        points = series(readings or (), metric)
+        summary = stats([value for _, value in points])
+        if summary is not None:
+            summaries.append(Summary(info, summary))
+        drawn = chart(points, info, start, end)
         if drawn is not None:
             charts.append(drawn)
     age = max(now - snapshot.ts, timedelta(0))
@@ -103,6 +124,7 @@ def build_sensor_view(
         raw_json=json.dumps(snapshot.model_dump(mode="json"), indent=2, ensure_ascii=False),
         range=chosen,
         charts=charts,
+        summaries=summaries,
         readings=len(readings or ()),
         history_error=history_error,
     )
