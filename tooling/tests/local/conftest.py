@@ -17,6 +17,7 @@ import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
+from expressway.local.emulation import install
 from expressway.local.process import ServiceProcess, ServiceSpec, free_endpoint
 from expressway.local.router import Router, server
 from expressway.local.routes import read_routes
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 
 APPS = Path(__file__).parent / "apps"
 REGION = "eu-west-1"
+
+install()  # the Express Mode operations, for the moto server below
+# moto builds ~2,600 AMIs per region for EC2 unless told not to; nothing here needs them
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 
 @pytest.fixture

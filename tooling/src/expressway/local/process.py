@@ -12,7 +12,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -64,22 +64,15 @@ def _die_with_parent() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
-class ServiceProcess:
-    """A started uvicorn process serving one revision, in its own process group."""
+class Child:
+    """A started child process in its own process group, its output prefixed line by line."""
 
-    def __init__(self, spec: ServiceSpec, address: str, port: int, log: LogSink, prefix: str) -> None:
-        self.spec = spec
-        self.address = address
-        self.port = port
+    def __init__(self, log: LogSink, prefix: str) -> None:
         self._log = log
         self._prefix = prefix
         self._process: asyncio.subprocess.Process | None = None
         self._pump: asyncio.Task[None] | None = None
         self.started_at = 0.0
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.address}:{self.port}"
 
     @property
     def pid(self) -> int:
@@ -90,17 +83,10 @@ class ServiceProcess:
     def returncode(self) -> int | None:
         return None if self._process is None else self._process.returncode
 
-    async def start(self, base_env: Mapping[str, str]) -> None:
-        command = [
-            sys.executable, "-m", "uvicorn", self.spec.app,
-            "--host", self.address, "--port", str(self.port),
-            "--no-access-log",  # the services log each request themselves
-            "--timeout-graceful-shutdown", "10",
-        ]  # fmt: skip
-        env = {**base_env, **self.spec.environment, "PYTHONUNBUFFERED": "1"}
+    async def spawn(self, command: Sequence[str], env: Mapping[str, str]) -> None:
         self._process = await asyncio.create_subprocess_exec(
             *command,
-            env=env,
+            env={**env, "PYTHONUNBUFFERED": "1"},
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
@@ -124,6 +110,43 @@ class ServiceProcess:
             await asyncio.gather(self._pump, return_exceptions=True)
         return code
 
+    async def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM the process group (uvicorn drains in-flight requests), SIGKILL after `grace`."""
+        if self._process is None:
+            return
+        if self._process.returncode is None:
+            _signal_group(self._process.pid, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.wait(), grace)
+            except TimeoutError:
+                _signal_group(self._process.pid, signal.SIGKILL)
+        await self.wait()
+        # anything the process left in its group (it should have none) goes with it
+        _signal_group(self._process.pid, signal.SIGKILL)
+
+
+class ServiceProcess(Child):
+    """A uvicorn process serving one revision of one service on a loopback address."""
+
+    def __init__(self, spec: ServiceSpec, address: str, port: int, log: LogSink, prefix: str) -> None:
+        super().__init__(log, prefix)
+        self.spec = spec
+        self.address = address
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}:{self.port}"
+
+    async def start(self, base_env: Mapping[str, str]) -> None:
+        command = [
+            sys.executable, "-m", "uvicorn", self.spec.app,
+            "--host", self.address, "--port", str(self.port),
+            "--no-access-log",  # the services log each request themselves
+            "--timeout-graceful-shutdown", "10",
+        ]  # fmt: skip
+        await self.spawn(command, {**base_env, **self.spec.environment})
+
     async def wait_healthy(self, patience: float) -> bool:
         """Poll the health path until it answers 200 (True), the process exits or `patience` runs out."""
         deadline = time.monotonic() + patience
@@ -134,21 +157,6 @@ class ServiceProcess:
                         return True
                 await asyncio.sleep(0.1)
         return False
-
-    async def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM the process group (uvicorn drains in-flight requests), SIGKILL after `grace`."""
-        if self._process is None or self._process.returncode is not None:
-            if self._process is not None:
-                await self.wait()
-            return
-        _signal_group(self._process.pid, signal.SIGTERM)
-        try:
-            await asyncio.wait_for(self.wait(), grace)
-        except TimeoutError:
-            _signal_group(self._process.pid, signal.SIGKILL)
-            await self.wait()
-        # anything the service left in its group (it should have none) goes with it
-        _signal_group(self._process.pid, signal.SIGKILL)
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -74,8 +74,14 @@ class Supervisor:
         """Stop every process (gracefully, then by force) and wait until all are gone."""
         for unit in self._units.values():
             unit.want(None)
-            unit.task.cancel()  # a unit waiting on a health check stops waiting; its finally cleans up
-        await asyncio.gather(*(unit.task for unit in self._units.values()), return_exceptions=True)
+        tasks = [unit.task for unit in self._units.values()]
+        if tasks:
+            # a serving unit winds down on its own (deregister, then stop); one still waiting for a
+            # health check is cancelled, and its cleanup stops the process it was starting
+            _, waiting = await asyncio.wait(tasks, timeout=2.0)
+            for task in waiting:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def log(self, line: str) -> None:
         self._log(line)
