@@ -89,7 +89,7 @@ def test_iam_propagation_can_look_like_a_credentials_client_exception(aws: Emula
 def test_provisioning_delay_keeps_resources_provisioning_and_the_deployment_in_progress(
     aws: EmulatedAws,
 ) -> None:
-    aws.fault("delay_provisioning", seconds=0.4)
+    aws.fault("delay_provisioning", seconds=600)
     created = aws.create_service("sensors")
     revision = created["activeConfigurations"][0]["serviceRevisionArn"]
     [path] = aws.ecs.describe_service_revisions(serviceRevisionArns=[revision])["serviceRevisions"][0][
@@ -97,17 +97,30 @@ def test_provisioning_delay_keeps_resources_provisioning_and_the_deployment_in_p
     ]["ingressPaths"]
     assert path["loadBalancer"]["status"] == "PROVISIONING"
     assert _statuses(aws, created["serviceArn"], 3) == ["IN_PROGRESS"] * 3
-    time.sleep(0.4)
-    assert _statuses(aws, created["serviceArn"], 1) == ["SUCCESSFUL"]
 
 
-def test_configured_deployment_time_keeps_deployments_in_progress_until_it_passes(
-    aws: EmulatedAws,
-) -> None:
-    aws.configure(deployment_seconds=0.3, settle_reads=0)
+def test_a_provisioning_delay_ends_and_the_first_deployment_then_succeeds(aws: EmulatedAws) -> None:
+    aws.fault("delay_provisioning", seconds=0.2)
+    created = aws.create_service("sensors")
+    time.sleep(0.2)
+    revision = created["activeConfigurations"][0]["serviceRevisionArn"]
+    [path] = aws.ecs.describe_service_revisions(serviceRevisionArns=[revision])["serviceRevisions"][0][
+        "ecsManagedResources"
+    ]["ingressPaths"]
+    assert path["loadBalancer"]["status"] == "ACTIVE"
+    assert _statuses(aws, created["serviceArn"], 2) == ["IN_PROGRESS", "SUCCESSFUL"]
+
+
+def test_configured_deployment_time_keeps_deployments_in_progress(aws: EmulatedAws) -> None:
+    aws.configure(deployment_seconds=600, settle_reads=0)
     arn = aws.create_service("sensors")["serviceArn"]
-    assert _statuses(aws, arn, 2) == ["IN_PROGRESS", "IN_PROGRESS"]
-    time.sleep(0.3)
+    assert _statuses(aws, arn, 3) == ["IN_PROGRESS"] * 3
+
+
+def test_with_no_reads_to_settle_a_deployment_succeeds_once_its_time_has_passed(aws: EmulatedAws) -> None:
+    aws.configure(deployment_seconds=0.2, settle_reads=0)
+    arn = aws.create_service("sensors")["serviceArn"]
+    time.sleep(0.2)
     assert _statuses(aws, arn, 1) == ["SUCCESSFUL"]
 
 

@@ -3,7 +3,7 @@ services (moto 5.2.5 has none of the three)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from . import errors, views
@@ -38,8 +38,7 @@ def list_deployments(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
     settle_service(backend, svc, read=False)
     wanted = set(params.get("status") or [])
     window = params.get("createdAt") or {}
-    after: datetime | None = window.get("after")
-    before: datetime | None = window.get("before")
+    after, before = _utc(window.get("after")), _utc(window.get("before"))
     found = [
         dep
         for dep in reversed(svc.deployments)  # newest first, as AWS lists them
@@ -56,6 +55,13 @@ def list_deployments(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
     if start + limit < len(found):
         result["nextToken"] = str(start + limit)
     return result
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """moto parses request timestamps as naive UTC; ours are aware."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 def describe_deployments(backend: Any, arns: list[str]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api._internal import urls as moto_api_urls
 
-from . import control, responses
+from . import control, guards, responses
 from .config import restore_baseline
 from .faults import faults
 
@@ -49,12 +49,20 @@ def install() -> None:
                 f"expressway emulation: moto {moto.__version__} is installed but the emulation "
                 f"was written against moto {MOTO_VERSION}; pin moto[server]=={MOTO_VERSION}"
             )
+        for name in responses.HANDLERS:
+            for cls in (EC2ContainerServiceResponse, EC2ContainerServiceBackend):
+                present = cls.__dict__.get(name)
+                if present is not None and not _ours(present):
+                    raise RuntimeError(
+                        f"expressway emulation: moto already implements {name}; not overriding it"
+                    )
         for name, handler in responses.HANDLERS.items():
-            present = EC2ContainerServiceResponse.__dict__.get(name)
-            if present is not None and not _ours(present):
-                raise RuntimeError(f"expressway emulation: moto already implements {name}; not overriding it")
             setattr(EC2ContainerServiceResponse, name, _mark(handler))
             setattr(EC2ContainerServiceBackend, name, _backend_method(_operation(name)))
+        for name, wrap in guards.WRAPPERS.items():
+            current = EC2ContainerServiceResponse.__dict__[name]
+            if not _ours(current):
+                setattr(EC2ContainerServiceResponse, name, _mark(wrap(current)))
         if not _ours(EC2ContainerServiceResponse.__dict__.get("call_action")):
             setattr(EC2ContainerServiceResponse, "call_action", _mark(responses.call_action))  # noqa: B010
         if not _ours(BackendDict.__dict__["reset"].__func__):

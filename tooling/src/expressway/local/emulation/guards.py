@@ -1,0 +1,75 @@
+"""What plain ECS calls do differently for an Express service: ListServices filters on
+resourceManagementType, DeleteService refuses it, and UpdateService cannot touch what Express
+Mode owns (reference: express-mode.md §1.1 and §1.6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from moto.core.responses import ActionResult
+
+from . import errors
+from .responses import LOCK
+
+Handler = Callable[[Any], ActionResult]
+
+
+def _express_service(self: Any) -> Any | None:
+    """The moto ECS service the request names, when it is an Express (ECS-managed) service."""
+    backend = self.ecs_backend
+    cluster = str(self._get_param("cluster") or "default").split("/")[-1]
+    wanted = str(self._get_param("service") or "")
+    for service in backend.services.values():
+        if service.cluster_name == cluster and wanted in (service.name, service.arn):
+            return service if getattr(service, "resource_management_type", None) == "ECS" else None
+    return None
+
+
+def list_services(original: Handler) -> Handler:
+    def handler(self: Any) -> ActionResult:
+        result = original(self)
+        wanted = self._get_param("resourceManagementType")
+        if not wanted:
+            return result
+        kinds = {
+            service.arn: getattr(service, "resource_management_type", None) or "CUSTOMER"
+            for service in self.ecs_backend.services.values()
+        }
+        listed: dict[str, list[str]] = result.result  # type: ignore[assignment]  # moto: object
+        arns = [arn for arn in listed["serviceArns"] if kinds.get(arn) == wanted]
+        return ActionResult({"serviceArns": arns})
+
+    return handler
+
+
+def delete_service(original: Handler) -> Handler:
+    def handler(self: Any) -> ActionResult:
+        with LOCK:
+            service = _express_service(self)
+        if service is not None and service.status != "INACTIVE":
+            raise errors.invalid(
+                f"{service.arn} has ResourceManagementType=ECS use DeleteExpressGatewayService to delete"
+            )
+        return original(self)
+
+    return handler
+
+
+def update_service(original: Handler) -> Handler:
+    def handler(self: Any) -> ActionResult:
+        with LOCK:
+            service = _express_service(self)
+        for field in ("loadBalancers", "deploymentConfiguration", "deploymentController"):
+            if service is not None and self._get_param(field) is not None:
+                raise errors.invalid(f"{field} can not be updated on Express Mode services.")
+        return original(self)
+
+    return handler
+
+
+WRAPPERS: dict[str, Callable[[Handler], Handler]] = {
+    "list_services": list_services,
+    "delete_service": delete_service,
+    "update_service": update_service,
+}
