@@ -44,7 +44,8 @@ def _count_listed(base: str, paginated: bool) -> int:
 
 def _measure(app: str, base: str, ids: list[str], args: argparse.Namespace) -> list[Row]:
     rng = random.Random(1)
-    by_id = [Request(f"/sensors/{rng.choice(ids)}") for _ in range(2000)]
+    hot = ids[: args.hot]
+    by_id = [Request(f"/sensors/{rng.choice(hot)}") for _ in range(2000)]
     rows = [
         Row(
             app,
@@ -79,6 +80,9 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent keep-alive clients")
     parser.add_argument("--delay-ms", type=float, default=7.0, help="latency added to every DynamoDB call")
     parser.add_argument("--sensors", type=int, default=250, help="sensors in the table")
+    parser.add_argument(
+        "--hot", type=int, default=25, help="GET /sensors/{id} spreads over this many sensors"
+    )
     parser.add_argument("--engine", choices=["auto", "dynamodb-local", "moto"], default="auto")
     args = parser.parse_args()
     use_fake_credentials()
@@ -102,8 +106,10 @@ def main() -> int:
                 "LOG_FORMAT": "json",
             }
             print(
-                f"DynamoDB: {engine} + {args.delay_ms:g} ms injected per call; {len(ids)} sensors; "
-                f"{args.concurrency} clients; {args.seconds:g} s per run"
+                f"DynamoDB: {engine} + {args.delay_ms:g} ms injected per call; {len(ids)} sensors, "
+                f"GET /sensors/{{id}} spread over {min(args.hot, len(ids))} of them; "
+                f"{args.concurrency} clients; {args.seconds:g} s per run",
+                flush=True,
             )
             rows: list[Row] = []
             listed: dict[str, int] = {}
