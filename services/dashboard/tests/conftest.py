@@ -157,7 +157,12 @@ class FakeSensorsApi:
 
 def settings_for(**overrides: Any) -> DashboardSettings:
     """Test settings: no cache unless asked, so every request reaches the fake."""
-    values: dict[str, Any] = {"sensors_url": "http://sensors.test", "cache_ttl_seconds": 0} | overrides
+    values: dict[str, Any] = {
+        "sensors_url": "http://sensors.test",
+        "cache_ttl_seconds": 0,
+        "history_ttl_seconds": 0,
+        "page_size": 500,
+    } | overrides
     return DashboardSettings(**values)
 
 

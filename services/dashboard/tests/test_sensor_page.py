@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from homestack_dashboard.charts import CHART_POINTS
+from homestack_dashboard.settings import DashboardSettings
 
 if TYPE_CHECKING:
     from conftest import FakeSensorsApi, HtmlDoc, SensorData
@@ -35,7 +36,7 @@ def test_sensor_page_shows_latest_reading_charts_and_statistics(
 def test_statistics_cover_every_reading_of_the_range(
     client: TestClient, sensors_api: FakeSensorsApi, data: SensorData, now: datetime, parse: type[HtmlDoc]
 ) -> None:
-    sensors_api.snapshots = [data.snapshot("probe", "Probe", now, {"co2": 500.0})]
+    sensors_api.snapshots = [data.snapshot("probe", "Probe", now - timedelta(minutes=10), {"co2": 500.0})]
     values = [400.0, 1000.0, 700.0, 500.0]
     sensors_api.readings["probe"] = [
         data.reading("probe", now - timedelta(minutes=40 - 10 * i), {"co2": v}) for i, v in enumerate(values)
@@ -92,13 +93,24 @@ def test_week_of_readings_is_downsampled_to_what_the_chart_shows(
 def test_sensor_without_history_says_so(
     client: TestClient, sensors_api: FakeSensorsApi, data: SensorData, now: datetime
 ) -> None:
-    sensors_api.snapshots = [data.snapshot("new", None, now, {"battery": 99.0})]
+    sensors_api.snapshots = [data.snapshot("new", None, now - timedelta(hours=2), {"battery": 99.0})]
 
     response = client.get("/sensors/new", params={"range": "1h"})
 
     assert response.status_code == 200
     assert "No readings in the last 1 hour." in response.text
     assert "99%" in response.text
+
+
+def test_first_reading_counts_as_history_but_draws_no_line(
+    client: TestClient, sensors_api: FakeSensorsApi, data: SensorData, now: datetime, parse: type[HtmlDoc]
+) -> None:
+    sensors_api.snapshots = [data.snapshot("new", None, now, {"battery": 99.0})]
+
+    doc = parse(client.get("/sensors/new", params={"range": "1h"}).text)
+
+    assert "(1 reading)" in doc.one("caption").text
+    assert not doc.all("figure")
 
 
 def test_unknown_sensor_is_a_404_page(
@@ -144,3 +156,38 @@ def test_live_fragment_of_a_deleted_sensor_says_it_is_gone(
 
     assert response.status_code == 200
     assert "This sensor no longer exists." in response.text
+
+
+@pytest.mark.parametrize(
+    "dashboard_settings",
+    [DashboardSettings(sensors_url="http://s.test", cache_ttl_seconds=0, history_ttl_seconds=300)],
+)
+def test_new_reading_reaches_chart_and_statistics_while_history_is_cached(
+    client: TestClient, sensors_api: FakeSensorsApi, data: SensorData, now: datetime, parse: type[HtmlDoc]
+) -> None:
+    sensors_api.snapshots = [data.snapshot("probe", "Probe", now - timedelta(minutes=1), {"co2": 500.0})]
+    sensors_api.readings["probe"] = [
+        data.reading("probe", now - timedelta(minutes=m), {"co2": 500.0}) for m in (30, 20, 10, 1)
+    ]
+    client.get("/sensors/probe", params={"range": "1h"})
+
+    sensors_api.snapshots = [data.snapshot("probe", "Probe", now, {"co2": 2000.0})]
+    doc = parse(client.get("/sensors/probe", params={"range": "1h"}).text)
+
+    assert len(sensors_api.calls("/sensors/probe/readings")) == 1  # history came from the cache
+    assert "2,000 ppm" in doc.one("dl").text
+    stats_row = next(tr for tr in doc.all("tr") if tr.text.startswith("CO₂"))
+    assert "2,000 ppm" in stats_row.text  # the maximum includes the new reading
+    assert "5 readings" in doc.one("caption").text
+
+
+@pytest.mark.parametrize(
+    "dashboard_settings", [DashboardSettings(sensors_url="http://s.test", cache_ttl_seconds=60)]
+)
+def test_repeated_requests_within_the_cache_ttl_reach_the_api_once(
+    client: TestClient, home_api: FakeSensorsApi
+) -> None:
+    for _ in range(3):
+        assert client.get("/partials/overview").status_code == 200
+
+    assert len(home_api.calls("/sensors")) == 1

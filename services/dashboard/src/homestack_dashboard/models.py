@@ -52,6 +52,17 @@ class Reading(BaseModel):
     values: Values
 
 
+def with_latest(readings: list[Reading], snapshot: Snapshot, since: datetime) -> list[Reading]:
+    """`readings` plus the snapshot's reading when it is newer than the last one and inside the window.
+
+    The snapshot is read fresh every few seconds while the history is cached longer: this is how a new
+    reading reaches charts and sparklines at once.
+    """
+    if snapshot.ts < since or (readings and readings[-1].ts >= snapshot.ts):
+        return readings
+    return [*readings, Reading(ts=snapshot.ts, values=snapshot.values)]
+
+
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from homestack_dashboard.charts import Sparkline, series, sparkline
-from homestack_dashboard.models import Reading, Snapshot
+from homestack_dashboard.models import Reading, Snapshot, with_latest
 from homestack_dashboard.present import MetricInfo, format_age, format_utc, iso, metric_info, metric_sort_key
 from homestack_dashboard.present import spark_metric as pick_spark_metric
 
@@ -85,10 +85,11 @@ def _row(
         cells.append(Cell("—", "") if value is None else Cell(info.format_with_unit(value), repr(value)))
     spark = None
     chosen = pick_spark_metric(snapshot.values)
-    if history and chosen:
-        start = (now - timedelta(hours=spark_hours)).timestamp()
+    if history is not None and chosen:
+        since = now - timedelta(hours=spark_hours)
+        start = since.timestamp()
         spark = sparkline(
-            series(history, chosen),
+            series(with_latest(list(history), snapshot, since), chosen),
             metric_info(chosen, snapshot.units.get(chosen)),
             start,
             now.timestamp(),

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from homestack_dashboard.models import Reading, Snapshot
+from homestack_dashboard.models import Reading, Snapshot, with_latest
 from homestack_dashboard.overview import build_overview
 from homestack_dashboard.present import format_utc, iso
 from homestack_dashboard.rendering import Renderer
@@ -149,7 +149,7 @@ async def _sensor_context(request: Request, sensor_id: str, range_key: str | Non
     history_error = None
     readings: list[Reading] | None = None
     try:
-        readings = await api.readings(sensor_id, chosen.window)
+        readings = with_latest(await api.readings(sensor_id, chosen.window), snapshot, now - chosen.window)
     except SensorsUnavailable as exc:
         history_error = _sentence(str(exc))
     except SensorNotFound:

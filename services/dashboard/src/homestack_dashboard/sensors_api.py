@@ -59,6 +59,7 @@ class SensorsApi:
             follow_redirects=False,
         )
         self._cache = TtlCache(settings.cache_ttl_seconds)
+        self._history = TtlCache(settings.history_ttl_seconds)
 
     async def aclose(self) -> None:
         """Close the pooled connections (at app shutdown)."""
@@ -122,7 +123,8 @@ class SensorsApi:
         return result
 
     async def readings(self, sensor_id: str, window: timedelta) -> list[Reading]:
-        """The sensor's readings of the last `window`, oldest first."""
+        """The sensor's readings of the last `window`, oldest first (may lag by the history TTL: merge the
+        latest snapshot in with `with_latest`)."""
 
         async def load() -> list[Reading]:
             # No `until`: a reading stamped a little ahead of this clock must still show.
@@ -130,5 +132,5 @@ class SensorsApi:
             items = await self._pages(f"/sensors/{quote(sensor_id, safe='')}/readings", params)
             return sorted(parse_many(Reading, items), key=lambda reading: reading.ts)
 
-        result: list[Reading] = await self._cache.get(("readings", sensor_id, window), load)
+        result: list[Reading] = await self._history.get((sensor_id, window), load)
         return result

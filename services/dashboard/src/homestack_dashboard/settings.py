@@ -22,11 +22,14 @@ class DashboardSettings(ServiceSettings):
     # A sensor that has not reported for this long is shown as stale.
     stale_after_seconds: Annotated[float, Field(gt=0)] = 900.0
     # Short on purpose: live updates must show a new reading within 5 s of it being stored.
-    cache_ttl_seconds: Annotated[float, Field(ge=0, le=60)] = 1.5
+    cache_ttl_seconds: Annotated[float, Field(ge=0, le=60)] = 1.0
+    # History only grows by the latest reading, which pages merge in from the fresh snapshot, so the
+    # (much larger) history may be reused for longer.
+    history_ttl_seconds: Annotated[float, Field(ge=0, le=300)] = 10.0
     connect_timeout_seconds: Seconds = 1.0
     read_timeout_seconds: Seconds = 3.0
     sparkline_hours: Annotated[int, Field(ge=1, le=48)] = 6
-    page_size: Annotated[int, Field(ge=10, le=1000)] = 500
+    page_size: Annotated[int, Field(ge=10, le=1000)] = 1000  # the sensors API's largest page
     # Upper bound on pages followed for one chart, so a huge history cannot stall a page.
     max_pages: Annotated[int, Field(ge=1, le=200)] = 40
     poll_interval_seconds: Annotated[float, Field(gt=0, le=60)] = 2.0
