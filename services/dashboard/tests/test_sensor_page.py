@@ -91,7 +91,7 @@ def test_week_of_readings_is_downsampled_to_what_the_chart_shows(
 
 
 def test_sensor_without_history_says_so(
-    client: TestClient, sensors_api: FakeSensorsApi, data: SensorData, now: datetime
+    client: TestClient, sensors_api: FakeSensorsApi, data: SensorData, now: datetime, parse: type[HtmlDoc]
 ) -> None:
     sensors_api.snapshots = [data.snapshot("new", None, now - timedelta(hours=2), {"battery": 99.0})]
 
@@ -99,7 +99,7 @@ def test_sensor_without_history_says_so(
 
     assert response.status_code == 200
     assert "No readings in the last 1 hour." in response.text
-    assert "99%" in response.text
+    assert parse(response.text).one("dd").text == "99%"
 
 
 def test_first_reading_counts_as_history_but_draws_no_line(

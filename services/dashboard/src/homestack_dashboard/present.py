@@ -24,12 +24,16 @@ class MetricInfo:
         """The value alone, e.g. `21.4` or `1,204`."""
         return f"{value:,.{self.decimals}f}"
 
-    def format_with_unit(self, value: float) -> str:
-        """The value and its unit, e.g. `21.4 °C`; percent sticks to the number as people write it."""
-        number = self.format(value)
+    @property
+    def unit_suffix(self) -> str:
+        """What follows a number: ` °C`, ` ppm`; percent sticks to the number as people write it."""
         if not self.unit:
-            return number
-        return f"{number}{self.unit}" if self.unit == "%" else f"{number} {self.unit}"
+            return ""
+        return self.unit if self.unit == "%" else f" {self.unit}"
+
+    def format_with_unit(self, value: float) -> str:
+        """The value and its unit, e.g. `21.4 °C` or `45%`."""
+        return self.format(value) + self.unit_suffix
 
 
 _KNOWN = {

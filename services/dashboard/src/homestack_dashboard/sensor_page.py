@@ -47,9 +47,8 @@ class Latest:
     """One metric of the latest reading, exactly as reported (full precision) and as read."""
 
     label: str
-    text: str
-    raw: str
-    unit: str
+    number: str
+    unit_suffix: str
 
 
 @dataclass(frozen=True)
@@ -96,9 +95,7 @@ def build_sensor_view(
     latest = []
     for metric, value in sorted(snapshot.values.items(), key=lambda item: metric_sort_key(item[0])):
         info = metric_info(metric, snapshot.units.get(metric))
-        latest.append(
-            Latest(info.label, info.format_with_unit(value), repr(value), snapshot.units.get(metric, ""))
-        )
+        latest.append(Latest(info.label, info.format(value), info.unit_suffix))
     charts: list[Chart] = []
     summaries: list[Summary] = []
     start, end = (now - chosen.window).timestamp(), now.timestamp()
