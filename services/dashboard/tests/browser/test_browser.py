@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -443,4 +444,24 @@ def test_outage_says_data_is_unavailable_and_recovers_by_itself(
 
     expect(page.locator("#live-content")).to_have_attribute("data-state", "ok", timeout=10_000)
     expect(page.locator("table#sensors tbody tr")).to_have_count(6)
+    assert tab.errors == []
+
+
+AXE_RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["/", "/sensors/kitchen"])
+def test_pages_pass_axe_accessibility_checks(dashboard: Service, tab: Tab, path: str, scheme: str) -> None:
+    page = tab.page
+    page.emulate_media(color_scheme=scheme)
+    page.goto(dashboard.url + path)
+    # axe-core as shipped in the axe-playwright-python wheel; evaluated by the driver, not by the page.
+    page.evaluate((resources.files("axe_playwright_python") / "axe.min.js").read_text())
+
+    results: dict[str, Any] = page.evaluate("options => axe.run(document, options)", AXE_RULES)
+
+    problems = [f"{v['id']} ({v['impact']}): {v['nodes'][0]['html']}" for v in results["violations"]]
+    assert problems == []
+    assert "color-contrast" in {rule["id"] for rule in results["passes"]}  # contrast was really checked
     assert tab.errors == []
