@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 import boto3
@@ -452,7 +452,9 @@ AXE_RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("path", ["/", "/sensors/kitchen"])
-def test_pages_pass_axe_accessibility_checks(dashboard: Service, tab: Tab, path: str, scheme: str) -> None:
+def test_pages_pass_axe_accessibility_checks(
+    dashboard: Service, tab: Tab, path: str, scheme: Literal["light", "dark"]
+) -> None:
     page = tab.page
     page.emulate_media(color_scheme=scheme)
     page.goto(dashboard.url + path)
