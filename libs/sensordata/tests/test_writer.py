@@ -11,6 +11,7 @@ from mypy_boto3_dynamodb import DynamoDBClient
 
 from homestack_sensordata import Reading, ReadingWriter, RetryPolicy, WriteResult
 from homestack_sensordata.faults import Faults
+from homestack_sensordata.write_support import number
 
 T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 FAST = RetryPolicy(max_attempts=6, base_delay=0.001, max_delay=0.004, deadline=5.0)
@@ -168,3 +169,11 @@ def test_backoff_is_bounded_by_the_deadline(dynamodb: DynamoDBClient) -> None:
 def test_retention_must_be_positive(dynamodb: DynamoDBClient) -> None:
     with pytest.raises(ValueError, match="retention must be positive"):
         ReadingWriter(dynamodb, sensors_table="a", readings_table="b", retention=timedelta(0))
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(21.5, "21.5"), (612.0, "612.0"), (1e-05, "0.00001"), (1e22, "10000000000000000000000")],
+)
+def test_numbers_are_written_as_plain_decimals(value: float, text: str) -> None:
+    assert number(value) == text

@@ -61,4 +61,5 @@ def key_of(item: dict[str, Any]) -> Key:
 
 def number(value: float) -> str:
     """A float as a DynamoDB number string: plain decimal digits, never an exponent."""
-    return format(Decimal(repr(value)), "f")
+    text = repr(value)
+    return text if "e" not in text else format(Decimal(text), "f")  # Decimal only for the rare exponent
