@@ -103,6 +103,16 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "bench.sensors", *session.posargs)
 
 
+# --- ingest: the write-path load benchmark (outside the default sessions; CI runs it via .ci/run) ---
+
+
+@nox.session(python=PYTHON, default=False)
+def bench_ingest(session: nox.Session) -> None:
+    """Batched ingest vs one PutItem per reading, simulator as load; readings/s, ratio, table audit."""
+    sync(session, "--all-packages", "--group", "dev")
+    session.run("python", "-m", "bench.ingest", *session.posargs)
+
+
 # --- dashboard: the real-browser tests (outside the default sessions; CI runs them via .ci/run) ---
 
 

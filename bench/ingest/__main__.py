@@ -68,8 +68,8 @@ def _drive(app: str, url: str, args: argparse.Namespace, *, single: bool) -> Sum
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Ingest load benchmark")
-    parser.add_argument("--seconds", type=float, default=10.0, help="load seconds per app")
-    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight (both apps)")
+    parser.add_argument("--seconds", type=float, default=15.0, help="load seconds per app")
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight (both apps)")
     parser.add_argument("--delay-ms", type=float, default=7.0, help="latency added to every DynamoDB call")
     parser.add_argument("--sensors", type=int, default=200, help="simulated sensors")
     parser.add_argument("--engine", choices=["auto", "dynamodb-local", "moto"], default="auto")

@@ -66,7 +66,7 @@ router = APIRouter(tags=["readings"])
     summary="Store one reading or a batch",
     description=(
         f'Body: one reading, or `{{"readings": [...]}}` with at most {MAX_BATCH} readings, and at most '
-        "INGEST_MAX_BODY_BYTES bytes (1 MiB by default); larger -> 413. Authenticate with "
+        "MAX_BODY_BYTES bytes (1 MiB by default); larger -> 413. Authenticate with "
         "`Authorization: Bearer <key>` or `X-API-Key: <key>`. Every reading is validated before anything "
         "is written; a resent reading (same sensor_id and ts) is counted as a duplicate, not stored twice. "
         "503 lists the readings that were not stored: resend exactly those."
