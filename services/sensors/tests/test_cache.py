@@ -26,13 +26,36 @@ def test_values_expire_after_the_ttl() -> None:
 
     async def scenario() -> list[int]:
         first = await cache.get("a", load)
-        clock.now = 1.9
+        clock.now = 0.9
         second = await cache.get("a", load)
-        clock.now = 2.1
+        clock.now = 2.0
         third = await cache.get("a", load)
         return [first, second, third]
 
     assert asyncio.run(scenario()) == [1, 1, 2]
+
+
+def test_a_hit_late_in_an_entrys_life_refreshes_it_in_the_background() -> None:
+    clock = Clock()
+    cache: TtlCache[str, str] = TtlCache(2.0, clock=clock)
+    versions = iter(["v1", "v2", "v3"])
+    loads: list[float] = []
+
+    async def load() -> str:
+        loads.append(clock.now)
+        return next(versions)
+
+    async def scenario() -> list[str]:
+        answers = [await cache.get("a", load)]
+        clock.now = 1.5
+        answers.append(await cache.get("a", load))  # answered from the cache, refresh started
+        await asyncio.sleep(0)  # let the background refresh run
+        clock.now = 1.6
+        answers.append(await cache.get("a", load))
+        return answers
+
+    assert asyncio.run(scenario()) == ["v1", "v1", "v2"]
+    assert loads == [0.0, 1.5]
 
 
 def test_the_cache_never_holds_more_than_max_entries() -> None:

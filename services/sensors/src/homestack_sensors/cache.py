@@ -17,6 +17,10 @@ class TtlCache(Generic[K, V]):
     A miss starts one load task per key; every caller that misses while it runs awaits the same task, so
     a burst of requests for one sensor costs one DynamoDB call. The task is shielded: a caller that goes
     away (client disconnect) does not cancel the load others are waiting for.
+
+    Refresh ahead: a hit in the second half of an entry's life starts that load in the background and
+    still answers from the cache, so a key in steady demand never makes a caller wait for DynamoDB, and
+    no value is ever served older than `ttl` (measured from when its load started).
     """
 
     def __init__(
@@ -25,7 +29,7 @@ class TtlCache(Generic[K, V]):
         self.ttl = ttl
         self.max_entries = max_entries
         self._clock = clock
-        self._entries: dict[K, tuple[float, V]] = {}
+        self._entries: dict[K, tuple[float, float, V]] = {}  # key -> (refresh after, expires, value)
         self._pending: dict[K, asyncio.Task[V]] = {}
 
     async def get(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
@@ -33,21 +37,31 @@ class TtlCache(Generic[K, V]):
         if self.ttl <= 0:
             return await load()
         entry = self._entries.get(key)
-        if entry is not None and entry[0] > self._clock():
-            return entry[1]
+        if entry is not None:
+            refresh_after, expires, value = entry
+            now = self._clock()
+            if now < expires:
+                if now >= refresh_after:
+                    self._load(key, load)  # not awaited: this caller is answered from the cache
+                return value
+        return await asyncio.shield(self._load(key, load))
+
+    def _load(self, key: K, load: Callable[[], Awaitable[V]]) -> asyncio.Task[V]:
+        """The load in flight for `key`, started now if there is none."""
         task = self._pending.get(key)
         if task is None:
             task = asyncio.ensure_future(self._fill(key, load))
             self._pending[key] = task
             task.add_done_callback(lambda done: self._settle(key, done))
-        return await asyncio.shield(task)
+        return task
 
     async def _fill(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        started = self._clock()
         value = await load()
         if len(self._entries) >= self.max_entries:
             self._evict()
         self._entries.pop(key, None)  # re-insert so dict order stays insertion (= expiry) order
-        self._entries[key] = (self._clock() + self.ttl, value)
+        self._entries[key] = (started + self.ttl / 2, started + self.ttl, value)
         return value
 
     def _settle(self, key: K, task: asyncio.Task[V]) -> None:
@@ -57,7 +71,7 @@ class TtlCache(Generic[K, V]):
 
     def _evict(self) -> None:
         now = self._clock()
-        for key in [k for k, (expires, _) in self._entries.items() if expires <= now]:
+        for key in [k for k, (_, expires, _) in self._entries.items() if expires <= now]:
             del self._entries[key]
         while len(self._entries) >= self.max_entries:
             del self._entries[next(iter(self._entries))]
