@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import threading
 from dataclasses import dataclass
 from typing import Any
 
-from moto.acm.models import acm_backends
+from moto.acm.models import TagHolder, acm_backends
+from moto.acm.utils import make_arn_for_certificate
+from moto.core.utils import utcnow
 from moto.ec2.models import ec2_backends
 from moto.iam.models import iam_backends
 from moto.logs.models import logs_backends
@@ -121,15 +125,43 @@ def ensure_log_group(account_id: str, region: str, name: str) -> str:
     return str(logs.groups[name].arn)
 
 
+_CERTIFICATES: dict[tuple[str, str, str], Any] = {}  # (account, region, domain) -> template
+_CERTIFICATES_LOCK = threading.Lock()
+
+
 def request_certificate(account_id: str, region: str, domain: str) -> str:
-    tags = [{"Key": key, "Value": value} for key, value in MANAGED_TAG.items()]
-    arn = acm_backends[account_id][region].request_certificate(
-        domain_name=domain,
-        idempotency_token=mock_random.get_random_hex(16),  # unique: never reuse a certificate
-        subject_alt_names=[],
-        tags=tags,
-    )
-    return str(arn)
+    """An ACM certificate for `domain`, as RequestCertificate makes it.
+
+    moto generates and re-parses a 2048-bit RSA key per certificate (~0.2 s, most of a create);
+    the key material of the first certificate per domain is reused for later ones, each still
+    its own ACM certificate with its own ARN, tags and dates.
+    """
+    acm = acm_backends[account_id][region]
+    key = (account_id, region, domain)
+    with _CERTIFICATES_LOCK:
+        template = _CERTIFICATES.get(key)
+        if template is None:
+            arn = acm.request_certificate(
+                domain_name=domain,
+                idempotency_token=mock_random.get_random_hex(16),  # unique: never reuse a certificate
+                subject_alt_names=[],
+                tags=_acm_tags(),
+            )
+            _CERTIFICATES[key] = copy.copy(acm.get_certificate(arn))
+            return str(arn)
+    bundle = copy.copy(template)
+    bundle.arn = make_arn_for_certificate(account_id, region)
+    bundle.created_at = utcnow()
+    bundle.in_use_by = []
+    bundle.cert_options = dict(template.cert_options)
+    bundle.tags = TagHolder()
+    bundle.tags.add(_acm_tags())
+    acm._certificates[bundle.arn] = bundle
+    return str(bundle.arn)
+
+
+def _acm_tags() -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in MANAGED_TAG.items()]
 
 
 def delete_certificate(account_id: str, region: str, arn: str) -> None:
