@@ -94,7 +94,10 @@ class SensorsApi:
             items.extend(page)
             cursor = response.headers.get(NEXT_CURSOR)
             if not cursor:
-                break
+                return items
+        logger.warning(
+            "stopped after %d pages: more items remain", self.settings.max_pages, extra={"path": path}
+        )
         return items
 
     async def sensors(self) -> list[Snapshot]:
