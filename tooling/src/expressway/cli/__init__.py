@@ -60,7 +60,12 @@ def run(argv: Sequence[str], console: Console) -> int:
     if args.command in ops.COMMANDS:  # operations (issue 7)
         return ops.run(args, path, console)
     reg = registry.load(path)
-    return _validate(reg, path, args.json, console)
+    if args.command == "validate":
+        return _validate(reg, path, args.json, console)
+    from expressway.cli.cloud import make_deployer, run_cloud
+
+    env = environment_name(reg, args.env)
+    return run_cloud(args, reg, env, console, make_deployer(args, reg, env, console, root=path.parent))
 
 
 def main(argv: Sequence[str] | None = None, console: Console | None = None) -> int:

@@ -46,4 +46,37 @@ def build() -> argparse.ArgumentParser:
     verbs.add_parser("schema", help="Print the JSON Schema of services.toml.")
     ops.add_commands(verbs)  # operations (issue 7): cost, new, history, rollback, logs
 
+    plan = verbs.add_parser("plan", help="Show what a deploy would change (exit 0/2/1).")
+    _target(plan, "plan")
+    _env(plan)
+    _images(plan)
+    _json(plan, "the plan")
+
+    deploy = verbs.add_parser("deploy", help="Create or update services and wait until they serve.")
+    _target(deploy, "deploy")
+    _env(deploy)
+    _images(deploy)
+    deploy.add_argument("--json", action="store_true", help="Emit progress as JSON events.")
+    deploy.add_argument("--yes", action="store_true", help="Do not ask before applying.")
+    deploy.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="Skip the HTTP health check of the new version (printed as skipped).",
+    )
+    deploy.add_argument(
+        "--allow-new-alb",
+        action="store_true",
+        help="Allow a 26th service in the VPC, which makes Express create a second (paid) ALB.",
+    )
+    deploy.add_argument("--timeout", type=float, default=1800.0, help="Seconds to wait for each deployment.")
+
+    status = verbs.add_parser("status", help="Show every service: state, URL, version, ALB.")
+    _env(status)
+    _json(status, "the status")
+
+    destroy = verbs.add_parser("destroy", help="Delete a service (tables, roles and logs stay).")
+    destroy.add_argument("service", help="The service to delete.")
+    _env(destroy)
+    destroy.add_argument("--yes", action="store_true", help="Do not ask for confirmation.")
+    destroy.add_argument("--timeout", type=float, default=1200.0, help="Seconds to wait for INACTIVE.")
     return parser

@@ -1,0 +1,67 @@
+"""EC2: the VPC and the ONE subnet list every service of an environment shares (one shared ALB)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from expressway.aws.session import client, run
+from expressway.errors import ExpresswayError
+from expressway.registry import Environment
+
+
+@dataclass(frozen=True)
+class Network:
+    vpc: str
+    subnets: tuple[str, ...]
+
+
+def _public(subnet_id: str, tables: list[dict[str, Any]]) -> bool:
+    """A subnet is public when its route table (or the VPC's main one) routes to an internet gateway."""
+    own = [t for t in tables if any(a.get("SubnetId") == subnet_id for a in t.get("Associations", []))]
+    main = [t for t in tables if any(a.get("Main") for a in t.get("Associations", []))]
+    for table in own or main:
+        if any(str(r.get("GatewayId", "")).startswith("igw-") for r in table.get("Routes", [])):
+            return True
+    return False
+
+
+def network(env: Environment) -> Network:
+    """The environment's VPC and its subnet list: explicit, or every subnet of the right access."""
+    api = client(env, "ec2")
+    if env.subnets:
+        found = run("describe subnets", api.describe_subnets, SubnetIds=list(env.subnets))["Subnets"]
+        vpcs = {s["VpcId"] for s in found}
+        if len(vpcs) != 1:
+            raise ExpresswayError(
+                f"environment subnets: they span {len(vpcs)} VPCs; Express needs one VPC",
+                hint="list subnets of a single VPC in services.toml",
+            )
+        return Network(vpcs.pop(), tuple(sorted(env.subnets)))
+    if env.vpc == "default":
+        vpcs = run(
+            "find the default VPC", api.describe_vpcs, Filters=[{"Name": "isDefault", "Values": ["true"]}]
+        )["Vpcs"]
+        if not vpcs:
+            raise ExpresswayError(
+                f"find the default VPC: there is none in {env.region}",
+                hint='set `vpc = "vpc-..."` or `subnets = [...]` in the environment',
+            )
+        vpc = vpcs[0]["VpcId"]
+        filters = [{"Name": "vpc-id", "Values": [vpc]}, {"Name": "default-for-az", "Values": ["true"]}]
+        subnets = run("describe subnets", api.describe_subnets, Filters=filters)["Subnets"]
+        chosen = [s["SubnetId"] for s in subnets] if env.access == "public" else []
+    else:
+        vpc = env.vpc
+        vpc_filter = [{"Name": "vpc-id", "Values": [vpc]}]
+        subnets = run("describe subnets", api.describe_subnets, Filters=vpc_filter)["Subnets"]
+        tables = run("describe route tables", api.describe_route_tables, Filters=vpc_filter)["RouteTables"]
+        want_public = env.access == "public"
+        chosen = [s["SubnetId"] for s in subnets if _public(s["SubnetId"], tables) == want_public]
+    zones = {s["AvailabilityZone"] for s in subnets if s["SubnetId"] in chosen}
+    if len(zones) < 2:
+        raise ExpresswayError(
+            f"choose subnets in {vpc}: found {len(chosen)} {env.access} subnets in {len(zones)} zones",
+            hint="Express Mode needs subnets in at least 2 zones; list them with `subnets = [...]`",
+        )
+    return Network(vpc, tuple(sorted(chosen)))

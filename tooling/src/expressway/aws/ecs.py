@@ -1,0 +1,164 @@
+"""ECS: the cluster, Express Mode services, their deployments and revisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from expressway.aws.session import client, run
+from expressway.errors import AwsError, NotFoundError
+from expressway.registry import Environment
+
+# Messages AWS gives while a just-created role is not yet usable (reference §1.6): retried.
+_PROPAGATION = (
+    "cannot assume role",
+    "not authorized to perform: sts:assumerole",
+    "not able to validate the provided access credentials",
+    "unable to assume the service linked role",
+    "unable to assume role",
+)
+
+
+def is_propagation_error(error: AwsError) -> bool:
+    """True when the failure is IAM eventual consistency right after creating roles."""
+    text = error.message.lower()
+    return error.code in {"AccessDeniedException", "ClientException", "InvalidParameterException"} and any(
+        p in text for p in _PROPAGATION
+    )
+
+
+def _gone(error: AwsError) -> bool:
+    """Describe/Delete answers for a service that does not exist (reference §1.6, TF's handling)."""
+    text = error.message.lower()
+    return isinstance(error, NotFoundError) or (
+        error.code == "InvalidParameterException" and ("not found" in text or "does not exist" in text)
+    )
+
+
+class Ecs:
+    """The ECS calls expressway makes, each wrapped with what it was doing."""
+
+    def __init__(self, env: Environment) -> None:
+        self.api = client(env, "ecs")
+
+    def ensure_cluster(self, name: str) -> bool:
+        """Create the cluster unless it is ACTIVE; True when it was created."""
+        found = run(f"describe cluster {name}", self.api.describe_clusters, clusters=[name])
+        if any(c.get("status") == "ACTIVE" for c in found.get("clusters", [])):
+            return False
+        run(
+            f"create cluster {name}",
+            self.api.create_cluster,
+            clusterName=name,
+            capacityProviders=["FARGATE"],
+            defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1, "base": 1}],
+        )
+        return True
+
+    def describe(self, arn: str, *, tags: bool = False) -> dict[str, Any] | None:
+        """The Express service at `arn`, or None when it does not exist."""
+        extra = {"include": ["TAGS"]} if tags else {}
+        try:
+            found = run(
+                f"describe express service {arn.rsplit('/', 1)[-1]}",
+                self.api.describe_express_gateway_service,
+                serviceArn=arn,
+                **extra,
+            )
+        except AwsError as exc:
+            if _gone(exc):
+                return None
+            raise
+        service: dict[str, Any] = found["service"]
+        return service
+
+    def create(self, request: dict[str, Any]) -> dict[str, Any]:
+        found = run(
+            f"create express service {request['serviceName']}",
+            self.api.create_express_gateway_service,
+            **request,
+        )
+        service: dict[str, Any] = found["service"]
+        return service
+
+    def update(self, request: dict[str, Any]) -> dict[str, Any]:
+        name = request["serviceArn"].rsplit("/", 1)[-1]
+        found = run(f"update express service {name}", self.api.update_express_gateway_service, **request)
+        service: dict[str, Any] = found["service"]
+        return service
+
+    def delete(self, arn: str) -> bool:
+        """Delete the Express service; False when it was already gone or being deleted."""
+        try:
+            run(
+                f"delete express service {arn.rsplit('/', 1)[-1]}",
+                self.api.delete_express_gateway_service,
+                serviceArn=arn,
+            )
+        except AwsError as exc:
+            if _gone(exc) or exc.code == "ServiceNotActiveException":
+                return False
+            raise
+        return True
+
+    def deployments(self, cluster: str, service_arn: str, after: datetime | None) -> list[dict[str, Any]]:
+        """Deployments of the service, newest first, optionally only those created after `after`."""
+        extra = {"createdAt": {"after": after}} if after else {}
+        found = run(
+            "list service deployments",
+            self.api.list_service_deployments,
+            cluster=cluster,
+            service=service_arn,
+            **extra,
+        )
+        items: list[dict[str, Any]] = found.get("serviceDeployments", [])
+        return sorted(items, key=lambda d: str(d.get("createdAt") or ""), reverse=True)
+
+    def deployment(self, arn: str) -> dict[str, Any] | None:
+        """One deployment's details; None while ECS does not report it yet (eventual consistency)."""
+        found = run(
+            "describe service deployment", self.api.describe_service_deployments, serviceDeploymentArns=[arn]
+        )
+        items = found.get("serviceDeployments", [])
+        return dict(items[0]) if items else None
+
+    def revisions(self, arns: list[str]) -> list[dict[str, Any]]:
+        if not arns:
+            return []
+        found = run(
+            "describe service revisions", self.api.describe_service_revisions, serviceRevisionArns=arns
+        )
+        items: list[dict[str, Any]] = found.get("serviceRevisions", [])
+        return items
+
+    def express_services(self) -> list[dict[str, Any]]:
+        """Every Express (ECS-managed) service in every cluster of the region, as DescribeServices."""
+        found: list[dict[str, Any]] = []
+        clusters = run("list clusters", self.api.list_clusters).get("clusterArns", [])
+        for cluster in clusters:
+            arns = run(
+                "list services",
+                self.api.list_services,
+                cluster=cluster,
+                resourceManagementType="ECS",
+                maxResults=100,
+            ).get("serviceArns", [])
+            found += [
+                s
+                for s in self.services(cluster, arns).values()
+                if s.get("resourceManagementType") == "ECS" and s.get("status") == "ACTIVE"
+            ]
+        return found
+
+    def services(self, cluster: str, arns: list[str]) -> dict[str, dict[str, Any]]:
+        """DescribeServices for `arns` (in pages of 10), by service ARN: task counts, network."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(arns), 10):
+            page = run(
+                "describe services",
+                self.api.describe_services,
+                cluster=cluster,
+                services=arns[start : start + 10],
+            )
+            found.update({s["serviceArn"]: s for s in page.get("services", [])})
+        return found

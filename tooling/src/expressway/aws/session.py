@@ -1,0 +1,125 @@
+"""boto3 clients for an environment (adaptive retries, timeouts, local endpoint) and error wrapping."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+from expressway.errors import AwsError, ExpresswayError, NotFoundError
+from expressway.registry import Environment
+
+T = TypeVar("T")
+
+# Adaptive mode retries throttling with client-side rate limiting; 10 attempts rides out bursts.
+_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 10},
+    connect_timeout=5,
+    read_timeout=60,
+    max_pool_connections=32,
+)
+# The local cloud (moto) accepts any key; fixed ones keep a real identity from ever being sent.
+_LOCAL_KEYS = {"aws_access_key_id": "expressway-local", "aws_secret_access_key": "expressway-local"}
+_NOT_FOUND = {
+    "NoSuchEntity",
+    "ResourceNotFoundException",
+    "ServiceNotFoundException",
+    "ClusterNotFoundException",
+    "ParameterNotFound",
+    "NotFoundException",
+}
+_HINTS = {
+    "AccessDenied": "the deploying identity lacks this permission; see the README's deployer policy",
+    "AccessDeniedException": "the deploying identity lacks this permission; see the README's policy",
+    "ThrottlingException": "AWS kept throttling after 10 attempts; wait a minute and run it again",
+    "Throttling": "AWS kept throttling after 10 attempts; wait a minute and run it again",
+    "ExpiredToken": "the session expired: refresh the credentials (e.g. `aws sso login`)",
+    "ExpiredTokenException": "the session expired: refresh the credentials (e.g. `aws sso login`)",
+    "UnrecognizedClientException": "the credentials are not valid for this account and region",
+    "InvalidClientTokenId": "the credentials are not valid for this account and region",
+    "LimitExceededException": "an AWS quota is reached; ask for an increase in Service Quotas",
+}
+
+_lock = threading.Lock()
+_sessions: dict[tuple[str | None, str], boto3.session.Session] = {}
+_clients: dict[tuple[str | None, str, str | None, str], Any] = {}
+calls: Counter[str] = Counter()
+
+
+def _count(event_name: str, **_: Any) -> None:
+    # event_name is "before-call.<service>.<Operation>"; fired once per API call, not per retry.
+    calls[event_name.split(".", 1)[1]] += 1
+
+
+def client(env: Environment, service: str) -> Any:
+    """A cached client for `service` in `env` (its region, profile and, for the local cloud, endpoint)."""
+    key = (env.profile, env.region, env.endpoint, service)
+    with _lock:
+        if key not in _clients:
+            session_key = (None if env.endpoint else env.profile, env.region)
+            if session_key not in _sessions:
+                _sessions[session_key] = boto3.session.Session(
+                    profile_name=session_key[0], region_name=env.region
+                )
+            extra: dict[str, Any] = {}
+            if env.endpoint:
+                extra = {"endpoint_url": env.endpoint, **_LOCAL_KEYS}
+            made = _sessions[session_key].client(service, config=_CONFIG, **extra)  # type: ignore[call-overload]
+            made.meta.events.register("before-call.*.*", _count)
+            _clients[key] = made
+        return _clients[key]
+
+
+def reset() -> None:
+    """Forget cached clients and counts (tests start each AWS mock with fresh clients)."""
+    with _lock:
+        _clients.clear()
+        _sessions.clear()
+        calls.clear()
+
+
+def call_count() -> int:
+    """AWS API calls made since the last reset (retries not counted)."""
+    return sum(calls.values())
+
+
+@contextmanager
+def wrapped(what: str) -> Iterator[None]:
+    """Turn botocore failures inside the block into ExpresswayErrors that say `what` failed."""
+    try:
+        yield
+    except botocore.exceptions.ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        message = str(error.get("Message", "")).strip() or "no message"
+        operation = exc.operation_name
+        kind = NotFoundError if code in _NOT_FOUND else AwsError
+        raise kind(
+            f"{what}: {code}: {message}", operation=operation, code=code, hint=_HINTS.get(code)
+        ) from exc
+    except botocore.exceptions.NoCredentialsError as exc:
+        raise ExpresswayError(
+            f"{what}: no AWS credentials found",
+            hint="set AWS_PROFILE, add `profile` to the environment in services.toml, or `aws configure`",
+        ) from exc
+    except botocore.exceptions.ProfileNotFound as exc:
+        raise ExpresswayError(f"{what}: {exc}", hint="check `profile` in services.toml") from exc
+    except botocore.exceptions.EndpointConnectionError as exc:
+        raise ExpresswayError(
+            f"{what}: cannot reach {exc.kwargs.get('endpoint_url', 'AWS')}",
+            hint="for the local cloud, start it with `nox -s dev`; otherwise check the network",
+        ) from exc
+    except botocore.exceptions.BotoCoreError as exc:
+        raise ExpresswayError(f"{what}: {exc}") from exc
+
+
+def run(what: str, fn: Callable[..., T], **kwargs: Any) -> T:
+    """Call `fn(**kwargs)` with errors wrapped as `what: Code: message`."""
+    with wrapped(what):
+        return fn(**kwargs)

@@ -1,0 +1,101 @@
+"""The commands that talk to AWS: plan, deploy, status, destroy."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from expressway import status as status_mod
+from expressway.apply import Deployer, Options
+from expressway.console import Console
+from expressway.destroy import destroy
+from expressway.errors import UsageError
+from expressway.image_source import GivenImages, ImageSource
+from expressway.registry import Registry
+from expressway.render import plan_json, plan_text, status_json, status_text
+from expressway.version import git_version
+from expressway.waiting import HttpProber, Prober
+
+# The local cloud answers at once: poll it fast. Real AWS deployments take minutes.
+LOCAL_POLL, AWS_POLL = 0.2, 5.0
+
+
+def _targets(args: argparse.Namespace, reg: Registry, verb: str) -> list[str]:
+    if args.all and args.service:
+        raise UsageError(f"{verb}: give a service or --all, not both")
+    if args.all:
+        return list(reg.services)
+    if not args.service:
+        raise UsageError(
+            f"{verb}: which service?", hint=f"name one of {', '.join(reg.services)}, or pass --all"
+        )
+    reg.service(args.service)
+    return [args.service]
+
+
+def _confirm(console: Console, question: str, yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"{question.rstrip('?')}: refusing without confirmation", hint="pass --yes to proceed"
+        )
+    console.err.write(f"{question} [y/N] ")
+    console.err.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def make_deployer(
+    args: argparse.Namespace,
+    reg: Registry,
+    env: str,
+    console: Console,
+    *,
+    images: ImageSource | None = None,
+    prober: Prober | None = None,
+    options: Options | None = None,
+    root: Path | None = None,
+) -> Deployer:
+    """A Deployer wired from the command line; tests pass their own seams."""
+    environment = reg.environment(env)
+    if options is None:
+        options = Options(poll=LOCAL_POLL if environment.endpoint else AWS_POLL)
+        options.timeout = getattr(args, "timeout", options.timeout)
+        options.verify = not getattr(args, "no_verify", False)
+        options.allow_new_alb = getattr(args, "allow_new_alb", False)
+    return Deployer(
+        reg,
+        env,
+        images or GivenImages.parse(getattr(args, "image", [])),
+        prober or HttpProber(poll=options.poll, clock=options.clock),
+        git_version(root or Path.cwd()),
+        console.progress,
+        options,
+    )
+
+
+def run_cloud(args: argparse.Namespace, reg: Registry, env: str, console: Console, deployer: Deployer) -> int:
+    """Dispatch one AWS-facing command; returns the exit code."""
+    if args.command == "plan":
+        plan = deployer.plan(_targets(args, reg, "plan"))
+        console.data(plan_json(plan) if args.json else plan_text(plan, console.color))
+        return plan.exit_code
+    if args.command == "deploy":
+        keys = _targets(args, reg, "deploy")
+        outcomes = deployer.deploy_all(keys) if len(keys) > 1 else [deployer.deploy(keys[0])]
+        for outcome in outcomes:
+            console.data(f"{outcome.service}\t{outcome.action}\t{outcome.url}\n")
+        console.progress(f"next: `expressway status --env {env}`")
+        return 0
+    if args.command == "status":
+        rows = status_mod.rows(deployer, deployer.version)
+        console.data(status_json(env, rows) if args.json else status_text(env, rows))
+        return 0
+    reg.service(args.service)
+    if not _confirm(console, f"destroy {args.service} in {env}?", args.yes):
+        console.progress("not destroyed")
+        return 1
+    for line in destroy(deployer, args.service, args.timeout):
+        console.progress(f"kept: {line}")
+    return 0

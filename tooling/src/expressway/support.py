@@ -1,0 +1,65 @@
+"""Everything a service needs before Express can run it: cluster, roles, secrets, tables, log group."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from expressway import policies
+from expressway.aws.dynamodb import Dynamo
+from expressway.aws.ecs import Ecs
+from expressway.aws.iam import Iam
+from expressway.aws.logs import Logs
+from expressway.aws.ssm import check_parameters
+from expressway.desired import Spec
+from expressway.names import TAG_ENVIRONMENT, TAG_PROJECT, Names
+from expressway.registry import Registry, resolve
+
+
+def _tags(names: Names) -> dict[str, str]:
+    return {TAG_PROJECT: names.project, TAG_ENVIRONMENT: names.env}
+
+
+def ensure_shared(registry: Registry, env: str, say: Callable[[str], None]) -> None:
+    """Resources every service of the environment shares: cluster, infrastructure role, tables."""
+    environment = registry.environment(env)
+    names = Names.of(registry, env)
+    if Ecs(environment).ensure_cluster(names.cluster):
+        say(f"created cluster {names.cluster}")
+    changed = Iam(environment).ensure_role(
+        names.infrastructure_role,
+        policies.trust(policies.ECS_PRINCIPAL),
+        [policies.INFRASTRUCTURE_MANAGED_POLICY],
+        None,
+        _tags(names),
+    )
+    if changed:
+        say(f"infrastructure role {names.infrastructure_role}: {', '.join(changed)}")
+    dynamo = Dynamo(environment)
+    for key, table in registry.tables.items():
+        done = dynamo.ensure_table(names.table(key), table, _tags(names))
+        if done:
+            say(f"table {names.table(key)}: {', '.join(done)}")
+
+
+def ensure_service(registry: Registry, env: str, spec: Spec, say: Callable[[str], None]) -> None:
+    """The service's own resources: execution and task roles, checked secrets, log group."""
+    environment = registry.environment(env)
+    names = Names.of(registry, env)
+    tags = names.tags(spec.key)
+    iam = Iam(environment)
+    roles = [
+        (spec.execution_role, [policies.EXECUTION_MANAGED_POLICY], spec.secrets_policy),
+        (spec.task_role, [], spec.task_policy),
+    ]
+    for role, managed, inline in roles:
+        changed = iam.ensure_role(role, policies.trust(policies.TASKS_PRINCIPAL), managed, inline, tags)
+        if changed:
+            say(f"role {role}: {', '.join(changed)}")
+    ssm = {
+        var: ref[4:]
+        for var, ref in resolve(registry, spec.key, env).secrets.items()
+        if ref.startswith("ssm:")
+    }
+    check_parameters(environment, ssm)
+    if Logs(environment).ensure_group(spec.log_group, spec.log_retention_days, tags):
+        say(f"created log group {spec.log_group} ({spec.log_retention_days} days)")

@@ -1,0 +1,115 @@
+"""Polling waits (no waiter exists for Express): a deployment to SUCCESSFUL, a URL to serve a version."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+from expressway.errors import DeployError
+
+SUCCESS = "SUCCESSFUL"
+FAILED = {"STOPPED", "STOP_REQUESTED", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL",
+          "ROLLBACK_FAILED"}  # fmt: skip
+
+
+@dataclass
+class Clock:
+    """Time as the waits see it; tests pass a fake to make polling instant."""
+
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass
+class Deadline:
+    seconds: float
+    clock: Clock = field(default_factory=Clock)
+
+    def __post_init__(self) -> None:
+        self.end = self.clock.monotonic() + self.seconds
+
+    @property
+    def passed(self) -> bool:
+        return self.clock.monotonic() >= self.end
+
+
+def wait_for_deployment(
+    describe: Callable[[], dict[str, Any] | None],
+    on_change: Callable[[str], None],
+    *,
+    timeout: float,
+    poll: float,
+    clock: Clock,
+) -> dict[str, Any]:
+    """Poll `describe` until the deployment is SUCCESSFUL; DeployError on failure or timeout.
+
+    `describe` returns None while ECS does not report the deployment yet (eventual consistency).
+    """
+    deadline = Deadline(timeout, clock)
+    last = ""
+    while True:
+        found = describe()
+        status = str((found or {}).get("status") or "PENDING")
+        stage = str((found or {}).get("lifecycleStage") or "")
+        shown = f"{status} {stage}".strip()
+        if shown != last:
+            on_change(shown)
+            last = shown
+        if found is not None and status == SUCCESS:
+            return found
+        if found is not None and status in FAILED:
+            return found
+        if deadline.passed:
+            raise DeployError(
+                f"wait for deployment: still {status} after {timeout:.0f}s",
+                hint="ECS keeps going; run `expressway status` later, or deploy again to resume waiting",
+            )
+        clock.sleep(poll)
+
+
+class Prober(Protocol):
+    """Checks that a service answers its health path with the version just deployed."""
+
+    def verify(self, url: str, version: str, timeout: float) -> str: ...
+
+
+class HttpProber:
+    """GET the health URL until it answers 200 with `"version": <version>` (tests inject a transport)."""
+
+    def __init__(
+        self, transport: httpx.BaseTransport | None = None, *, poll: float = 2.0, clock: Clock | None = None
+    ) -> None:
+        self.transport = transport
+        self.poll = poll
+        self.clock = clock or Clock()
+
+    def verify(self, url: str, version: str, timeout: float) -> str:
+        """A short description of the good answer; DeployError with the last answer seen otherwise."""
+        deadline = Deadline(timeout, self.clock)
+        seen = "no answer"
+        with httpx.Client(transport=self.transport, timeout=5.0, follow_redirects=False) as web:
+            while True:
+                try:
+                    answer = web.get(url)
+                    body = (
+                        answer.json()
+                        if answer.headers.get("content-type", "").startswith("application/json")
+                        else {}
+                    )
+                    served = body.get("version") if isinstance(body, dict) else None
+                    if answer.status_code == 200 and served == version:
+                        return f"{answer.status_code}, version {served}"
+                    seen = f"HTTP {answer.status_code}, version {served!r}"
+                except httpx.HTTPError as exc:
+                    seen = f"{type(exc).__name__}: {exc}"
+                if deadline.passed:
+                    raise DeployError(
+                        f"verify {url}: expected 200 with version {version}, last answer: {seen}",
+                        hint="the deployment succeeded but the service does not serve the new version; "
+                        "check `expressway status` and the logs, or pass --no-verify to skip this check",
+                    )
+                self.clock.sleep(self.poll)
