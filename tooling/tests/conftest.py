@@ -1,12 +1,47 @@
-"""Fixtures for expressway tests."""
+"""Fixtures for expressway tests: registries, moto with the AWS-managed policies, the Express emulation."""
 
 from __future__ import annotations
 
+import functools
+import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, Protocol
 
+import boto3
+import httpx
 import pytest
+from moto import mock_aws
+from moto.iam import models as iam_models
+from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-from expressway.testing import registry_text
+from expressway import policies
+from expressway.apply import Deployer, Options
+from expressway.aws import session
+from expressway.image_source import GivenImages
+from expressway.local.emulation import install
+from expressway.registry import Registry, parse
+from expressway.testing import IMAGE, VERSION, FakeService, registry_text
+from expressway.waiting import Clock, HttpProber
+
+_ATTACHED = {
+    p.rsplit("/", 1)[-1] for p in (policies.EXECUTION_MANAGED_POLICY, policies.INFRASTRUCTURE_MANAGED_POLICY)
+}
+
+
+@functools.cache
+def _policy_data() -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(aws_managed_policies_data)
+    return {name: parsed[name] for name in _ATTACHED}
+
+
+def _only_attached(self: Any) -> list[Any]:
+    """moto's own copies of the AWS-managed policies expressway attaches (loading all ~1,300 costs
+    seconds per test; these two are what real AWS would hold for us)."""
+    return [
+        iam_models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data)
+        for name, data in _policy_data().items()
+    ]
 
 
 @pytest.fixture
@@ -15,3 +50,46 @@ def registry_file(tmp_path: Path) -> Path:
     path = tmp_path / "services.toml"
     path.write_text(registry_text())
     return path
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in process with the Express Mode emulation, fresh clients, the managed policies AWS has."""
+    install()
+    monkeypatch.setattr(iam_models.IAMBackend, "_init_aws_policies", _only_attached)
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")  # no instances here; saves seconds
+    with mock_aws():
+        session.reset()
+        boto3.client("ssm").put_parameter(Name="/homestack/ingest/api-key", Value="k", Type="SecureString")
+        yield
+    session.reset()
+
+
+@pytest.fixture
+def web() -> FakeService:
+    return FakeService()
+
+
+FAST = Clock(sleep=lambda _: None)
+
+
+class MakeDeployer(Protocol):
+    def __call__(self, reg: Registry, said: list[str] | None = None, **options: Any) -> Deployer: ...
+
+
+@pytest.fixture
+def make_deployer(web: FakeService) -> MakeDeployer:
+    """Builds Deployers as the CLI does, with a fake health endpoint and instant polling."""
+
+    def make(reg: Registry, said: list[str] | None = None, **options: Any) -> Deployer:
+        settings = Options(poll=0.0, clock=FAST, verify_timeout=0.0, **options)
+        sink = said if said is not None else []
+        prober = HttpProber(httpx.MockTransport(web), poll=0.0, clock=FAST)
+        return Deployer(reg, "prod", GivenImages(IMAGE), prober, VERSION, sink.append, settings)
+
+    return make
+
+
+@pytest.fixture
+def reg() -> Registry:
+    return parse(registry_text())

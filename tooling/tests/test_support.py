@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from expressway import policies, support
 from expressway.aws import session
@@ -20,29 +18,10 @@ from expressway.registry import Registry, parse
 from expressway.testing import registry_text
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # Real AWS has the AWS-managed policies we attach; moto loads them only when asked.
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-    with mock_aws():
-        session.reset()
-        yield
-    session.reset()
-
-
-@pytest.fixture
-def reg() -> Registry:
-    return parse(registry_text())
-
-
 def _facts(reg: Registry) -> Facts:
     env = reg.environment("prod")
     net = network(env)
     return Facts(identity(env).account, env.region, net.subnets, "v1")
-
-
-def _put_api_key() -> None:
-    boto3.client("ssm").put_parameter(Name="/homestack/ingest/api-key", Value="k", Type="SecureString")
 
 
 def test_default_vpc_gives_one_subnet_list_across_zones(aws: None, reg: Registry) -> None:
@@ -63,7 +42,6 @@ def test_private_access_in_default_vpc_is_refused_with_a_hint(aws: None) -> None
 
 
 def test_first_ensure_creates_exactly_the_expected_resources(aws: None, reg: Registry) -> None:
-    _put_api_key()
     said: list[str] = []
     support.ensure_shared(reg, "prod", said.append)
     for key in ("sensors", "ingest", "dashboard"):
@@ -97,7 +75,6 @@ def test_first_ensure_creates_exactly_the_expected_resources(aws: None, reg: Reg
 
 
 def test_roles_in_aws_hold_exactly_the_generated_policies(aws: None, reg: Registry) -> None:
-    _put_api_key()
     facts = _facts(reg)
     for key in ("sensors", "ingest", "dashboard"):
         wanted = spec(reg, "prod", key, facts, "img", {"sensors": "u"})
@@ -113,7 +90,6 @@ def test_roles_in_aws_hold_exactly_the_generated_policies(aws: None, reg: Regist
 
 
 def test_second_ensure_changes_nothing(aws: None, reg: Registry) -> None:
-    _put_api_key()
     facts = _facts(reg)
     wanted = spec(reg, "prod", "ingest", facts, "img", {})
     support.ensure_shared(reg, "prod", lambda _: None)
@@ -136,6 +112,7 @@ def test_changed_table_access_rewrites_only_the_policy(aws: None, reg: Registry)
 
 
 def test_missing_secret_parameter_fails_before_deploying(aws: None, reg: Registry) -> None:
+    boto3.client("ssm").delete_parameter(Name="/homestack/ingest/api-key")
     wanted = spec(reg, "prod", "ingest", _facts(reg), "img", {})
     with pytest.raises(
         DeployError, match="secret INGEST_API_KEY: SSM parameter /homestack/ingest/api-key"

@@ -17,7 +17,7 @@ from expressway.aws.sts import identity
 from expressway.desired import Facts, Spec, service_url, spec, update_request
 from expressway.errors import AwsError, DeployError
 from expressway.image_source import ImageSource
-from expressway.names import Names
+from expressway.names import TAG_PROJECT, Names
 from expressway.plan import Plan, Step, active_configuration, plan_service
 from expressway.refs import dependencies, deploy_order
 from expressway.registry import Registry
@@ -33,6 +33,7 @@ class Options:
     verify: bool = True
     verify_timeout: float = 300.0
     allow_new_alb: bool = False
+    alb_places: int = capacity.PER_ALB
     propagation_timeout: float = 300.0
     clock: Clock = field(default_factory=Clock)
 
@@ -86,6 +87,16 @@ class Deployer:
     def observe(self, key: str) -> dict[str, Any] | None:
         return self.ecs.describe(self.arn(key))
 
+    def observe_for_change(self, key: str) -> dict[str, Any] | None:
+        """The service, or one that expressway created for `key` under another name (a rename)."""
+        found = self.observe(key)
+        if found is not None:
+            return found
+        tags = self.names.tags(key)
+        same = {k: v for k, v in tags.items() if k != TAG_PROJECT}
+        others = self.ecs.tagged(self.names.cluster, same)
+        return others[0] if others else None
+
     def url_of(self, observed: dict[str, Any] | None) -> str | None:
         for path in active_configuration(observed or {}).get("ingressPaths") or []:
             if path.get("endpoint"):
@@ -112,7 +123,7 @@ class Deployer:
         """What deploying `keys` would do, without changing anything."""
         steps = []
         for key in deploy_order(self.registry, keys):
-            observed = self.observe(key)
+            observed = self.observe_for_change(key)
             steps.append(plan_service(key, self.spec_for(key, observed, planning=True).request, observed))
         return Plan(self.env, tuple(steps))
 
@@ -135,7 +146,7 @@ class Deployer:
 
     def deploy(self, key: str) -> Outcome:
         """Deploy one service and return where it serves; DeployError when it does not."""
-        observed = self.observe(key)
+        observed = self.observe_for_change(key)
         desired = self.spec_for(key, observed, planning=False)
         step = plan_service(key, desired.request, observed)
         if step.action == "blocked":
@@ -168,9 +179,10 @@ class Deployer:
     def _check_capacity(self, key: str) -> None:
         facts = self.facts()
         used = capacity.count(self.environment, facts.subnets)
-        if used.used >= capacity.WARN_AT:
-            self.say(f"{key}: {used.used} of {capacity.PER_ALB} places on the shared ALB are used")
-        if used.full and not self.options.allow_new_alb:
+        places = self.options.alb_places
+        if used.used >= places * 4 // 5:
+            self.say(f"{key}: {used.used % places or places} of {places} places on the shared ALB are used")
+        if used.full(places) and not self.options.allow_new_alb:
             vpc = self._network.vpc if self._network else "the VPC"
             capacity.refuse_spill(key, self.environment, used, len(facts.subnets), vpc)
 

@@ -9,7 +9,6 @@ from expressway.errors import DeployError
 from expressway.registry import Environment
 
 PER_ALB = 25
-WARN_AT = 20
 # On-demand ALB-hour x 730 h (reference/express-mode.md §6); other regions use the higher figure.
 _ALB_MONTH = {"us-east-1": 16.43, "eu-west-1": 18.40}
 _IPV4_MONTH = 3.65
@@ -19,9 +18,9 @@ _IPV4_MONTH = 3.65
 class Capacity:
     used: int
 
-    @property
-    def full(self) -> bool:
-        return self.used > 0 and self.used % PER_ALB == 0
+    def full(self, places: int = PER_ALB) -> bool:
+        """True when every ALB in use is full, so one more service means one more ALB."""
+        return self.used > 0 and self.used % places == 0
 
 
 def count(env: Environment, subnets: tuple[str, ...]) -> Capacity:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import httpx
 import tomlkit
 
 BASE: dict[str, Any] = {
@@ -62,3 +63,20 @@ def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 def registry_text(changes: dict[str, Any] | None = None) -> str:
     """A services.toml text: the valid base with `changes` merged in."""
     return tomlkit.dumps(merge(BASE, changes or {}))
+
+
+VERSION = "0123456789abcdef0123456789abcdef01234567"
+IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/homestack/sensors@sha256:" + "a" * 64
+
+
+class FakeService:
+    """Answers health checks as a deployed service would: 200 and the version it runs."""
+
+    def __init__(self, version: str = VERSION) -> None:
+        self.version = version
+        self.status = 200
+        self.urls: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.urls.append(str(request.url))
+        return httpx.Response(self.status, json={"status": "ok", "version": self.version})

@@ -102,16 +102,22 @@ class Ecs:
         return True
 
     def deployments(self, cluster: str, service_arn: str, after: datetime | None) -> list[dict[str, Any]]:
-        """Deployments of the service, newest first, optionally only those created after `after`."""
-        extra = {"createdAt": {"after": after}} if after else {}
+        """Deployments of the service, newest first, optionally only those created after `after`.
+
+        Filtered here rather than with the API's createdAt filter, so a clock that disagrees about
+        time zones cannot hide a deployment.
+        """
         found = run(
             "list service deployments",
             self.api.list_service_deployments,
             cluster=cluster,
             service=service_arn,
-            **extra,
         )
-        items: list[dict[str, Any]] = found.get("serviceDeployments", [])
+        items: list[dict[str, Any]] = [
+            d
+            for d in found.get("serviceDeployments", [])
+            if after is None or not isinstance(d.get("createdAt"), datetime) or d["createdAt"] >= after
+        ]
         return sorted(items, key=lambda d: str(d.get("createdAt") or ""), reverse=True)
 
     def deployment(self, arn: str) -> dict[str, Any] | None:
@@ -130,6 +136,27 @@ class Ecs:
         )
         items: list[dict[str, Any]] = found.get("serviceRevisions", [])
         return items
+
+    def tagged(self, cluster: str, tags: dict[str, str]) -> list[dict[str, Any]]:
+        """Express services in `cluster` carrying all of `tags` (finds a service under an old name)."""
+        try:
+            arns = run(
+                "list services",
+                self.api.list_services,
+                cluster=cluster,
+                resourceManagementType="ECS",
+                maxResults=100,
+            ).get("serviceArns", [])
+        except NotFoundError:
+            return []
+        found = []
+        for arn in arns:
+            service = self.describe(arn, tags=True)
+            have = {t["key"]: t["value"] for t in (service or {}).get("tags") or []}
+            status = ((service or {}).get("status") or {}).get("statusCode")
+            if service and status != "INACTIVE" and all(have.get(k) == v for k, v in tags.items()):
+                found.append(service)
+        return found
 
     def express_services(self) -> list[dict[str, Any]]:
         """Every Express (ECS-managed) service in every cluster of the region, as DescribeServices."""

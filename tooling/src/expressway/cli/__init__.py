@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from expressway import registry
 from expressway.cli import ops
@@ -14,6 +15,17 @@ from expressway.cli.parser import build
 from expressway.console import Console
 from expressway.errors import ConfigError, ExpresswayError
 from expressway.refs import deploy_order
+
+if TYPE_CHECKING:
+    from expressway.apply import Deployer
+
+
+class DeployerFactory(Protocol):
+    """Builds the Deployer for a command (the CLI's seam for tests and the local cloud)."""
+
+    def __call__(
+        self, args: Any, reg: registry.Registry, env: str, console: Console, *, root: Path
+    ) -> Deployer: ...
 
 
 def find_registry(explicit: str | None, start: Path | None = None) -> Path:
@@ -50,8 +62,8 @@ def _validate(reg: registry.Registry, path: Path, as_json: bool, console: Consol
     return 0
 
 
-def run(argv: Sequence[str], console: Console) -> int:
-    """Run one command; ExpresswayError propagates to main()."""
+def run(argv: Sequence[str], console: Console, factory: DeployerFactory | None = None) -> int:
+    """Run one command; ExpresswayError propagates to main(). `factory` wires the Deployer (tests)."""
     args = build().parse_args(list(argv))
     if args.command == "schema":
         console.data(json.dumps(registry.schema(), indent=2) + "\n")
@@ -65,14 +77,18 @@ def run(argv: Sequence[str], console: Console) -> int:
     from expressway.cli.cloud import make_deployer, run_cloud
 
     env = environment_name(reg, args.env)
-    return run_cloud(args, reg, env, console, make_deployer(args, reg, env, console, root=path.parent))
+    console.json_events = args.command == "deploy" and args.json
+    deployer = (factory or make_deployer)(args, reg, env, console, root=path.parent)
+    return run_cloud(args, reg, env, console, deployer)
 
 
-def main(argv: Sequence[str] | None = None, console: Console | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, console: Console | None = None, factory: DeployerFactory | None = None
+) -> int:
     """Entry point: exit 1 with `error: ...` and a hint for anything a user or AWS caused."""
     console = console or Console()
     try:
-        return run(sys.argv[1:] if argv is None else argv, console)
+        return run(sys.argv[1:] if argv is None else argv, console, factory)
     except ExpresswayError as exc:
         console.error(exc)
         return 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
 from pathlib import Path
 
@@ -55,7 +57,7 @@ def make_deployer(
     images: ImageSource | None = None,
     prober: Prober | None = None,
     options: Options | None = None,
-    root: Path | None = None,
+    root: Path,
 ) -> Deployer:
     """A Deployer wired from the command line; tests pass their own seams."""
     environment = reg.environment(env)
@@ -69,7 +71,7 @@ def make_deployer(
         env,
         images or GivenImages.parse(getattr(args, "image", [])),
         prober or HttpProber(poll=options.poll, clock=options.clock),
-        git_version(root or Path.cwd()),
+        git_version(root),
         console.progress,
         options,
     )
@@ -84,8 +86,10 @@ def run_cloud(args: argparse.Namespace, reg: Registry, env: str, console: Consol
     if args.command == "deploy":
         keys = _targets(args, reg, "deploy")
         outcomes = deployer.deploy_all(keys) if len(keys) > 1 else [deployer.deploy(keys[0])]
-        for outcome in outcomes:
-            console.data(f"{outcome.service}\t{outcome.action}\t{outcome.url}\n")
+        if args.json:
+            console.data(json.dumps([dataclasses.asdict(o) for o in outcomes], indent=2) + "\n")
+        else:
+            console.data("".join(f"{o.service}: {o.url}\n" for o in outcomes))
         console.progress(f"next: `expressway status --env {env}`")
         return 0
     if args.command == "status":
