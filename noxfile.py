@@ -86,6 +86,30 @@ def validate(session: nox.Session) -> None:
     _expressway(session, "validate")
 
 
+@nox.session(python=PYTHON, default=False)
+def plan(session: nox.Session) -> None:
+    """Show what a deploy would change (`nox -s plan -- --all --env prod`); exit 0 none, 2 changes."""
+    _expressway(session, "plan")
+
+
+@nox.session(python=PYTHON, default=False)
+def deploy(session: nox.Session) -> None:
+    """Deploy and wait until it serves (`nox -s deploy -- sensors --env prod --image URI`)."""
+    _expressway(session, "deploy")
+
+
+@nox.session(python=PYTHON, default=False)
+def status(session: nox.Session) -> None:
+    """Every service's state, URL, version and shared ALB (`nox -s status -- --env prod`)."""
+    _expressway(session, "status")
+
+
+@nox.session(python=PYTHON, default=False)
+def destroy(session: nox.Session) -> None:
+    """Delete one service (`nox -s destroy -- sensors --env prod`); tables, roles and logs stay."""
+    _expressway(session, "destroy")
+
+
 # --- sensors: run the API locally, and the load benchmark (both outside the default sessions) ---
 
 

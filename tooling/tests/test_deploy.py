@@ -20,10 +20,8 @@ ARN = "arn:aws:ecs:eu-west-1:123456789012:service/homestack-prod/homestack-prod-
 
 
 def _describe(key: str) -> dict[str, Any]:
-    found: dict[str, Any] = boto3.client("ecs").describe_express_gateway_service(serviceArn=ARN.format(key))[
-        "service"
-    ]
-    return found
+    found = boto3.client("ecs").describe_express_gateway_service(serviceArn=ARN.format(key))["service"]
+    return dict(found)
 
 
 def _config(key: str) -> dict[str, Any]:
@@ -106,8 +104,12 @@ def test_renamed_service_is_blocked_not_duplicated(aws: None, make_deployer: Mak
     renamed = parse(registry_text({**pinned, "project": {"name": "homestack2"}}))
     step = make_deployer(renamed).plan(["sensors"]).steps[0]
     assert step.action == "blocked"
-    assert step.reason == "serviceName, infrastructureRoleArn, tags can only be set when the service is created"
-    with pytest.raises(DeployError, match="deploy sensors: serviceName, infrastructureRoleArn, tags can only"):
+    assert (
+        step.reason == "serviceName, infrastructureRoleArn, tags can only be set when the service is created"
+    )
+    with pytest.raises(
+        DeployError, match="deploy sensors: serviceName, infrastructureRoleArn, tags can only"
+    ):
         make_deployer(renamed).deploy("sensors")
     services = boto3.client("ecs").list_services(cluster="homestack-prod")["serviceArns"]
     assert len(services) == 1

@@ -29,8 +29,10 @@ def rows(deployer: Deployer, head: str) -> list[StatusRow]:
     for key in keys:
         service = observed[key]
         name = deployer.names.service(key)
-        if service is None:
-            found.append(StatusRow(key, name, "NOT DEPLOYED", head=head))
+        state = str((service or {}).get("status", {}).get("statusCode", "UNKNOWN"))
+        if service is None or state == "INACTIVE":
+            # An INACTIVE service is deleted: ECS answers nothing more about it.
+            found.append(StatusRow(key, name, "NOT DEPLOYED" if service is None else state, head=head))
             continue
         config = dict(active_configuration(service))
         deployment = (
@@ -52,7 +54,7 @@ def rows(deployer: Deployer, head: str) -> list[StatusRow]:
             StatusRow(
                 service=key,
                 name=name,
-                state=str((service.get("status") or {}).get("statusCode", "UNKNOWN")),
+                state=state,
                 url=deployer.url_of(service),
                 version=_version(config),
                 head=head,

@@ -61,11 +61,13 @@ def make_deployer(
 ) -> Deployer:
     """A Deployer wired from the command line; tests pass their own seams."""
     environment = reg.environment(env)
-    if options is None:
-        options = Options(poll=LOCAL_POLL if environment.endpoint else AWS_POLL)
-        options.timeout = getattr(args, "timeout", options.timeout)
-        options.verify = not getattr(args, "no_verify", False)
-        options.allow_new_alb = getattr(args, "allow_new_alb", False)
+    base = options or Options(poll=LOCAL_POLL if environment.endpoint else AWS_POLL)
+    options = dataclasses.replace(
+        base,
+        timeout=getattr(args, "timeout", base.timeout),
+        verify=base.verify and not getattr(args, "no_verify", False),
+        allow_new_alb=base.allow_new_alb or getattr(args, "allow_new_alb", False),
+    )
     return Deployer(
         reg,
         env,
