@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
+from homestack_sensors.config import Settings
 from homestack_sensors.routes import NEXT_CURSOR_HEADER
 
 if TYPE_CHECKING:
@@ -136,3 +138,10 @@ def test_dynamodb_failure_is_a_json_503(start: Start) -> None:
         response = api.get("/sensors/kitchen-1")
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "unavailable"
+
+
+def test_a_short_cursor_key_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ValidationError) as info:
+        Settings(cursor_key="s3cret-short")
+    assert "cursor_key" in str(info.value)
+    assert "s3cret" not in str(info.value)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 
 from homestack_common import ServiceSettings, settings_provider
 
 
 class Settings(ServiceSettings):
     """Environment of the sensors service (names as the registry and the seed's service set them)."""
+
+    # A bad value must never be echoed into a startup error: CURSOR_KEY is a secret.
+    model_config = SettingsConfigDict(hide_input_in_errors=True)
 
     sensor_table: str = Field("homestack-sensors", min_length=3, max_length=255)
     readings_table: str = Field("homestack-readings", min_length=3, max_length=255)
