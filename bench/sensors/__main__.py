@@ -119,6 +119,12 @@ def main() -> int:
             with uvicorn_app("homestack_sensors.app:app", env=env) as base:
                 listed["homestack_sensors"] = _count_listed(base, paginated=True)
                 rows += _measure("homestack_sensors", base, ids, args)
+                # The same app's /health: no DynamoDB, no cache, only the shared service stack (request
+                # ids, JSON access log, error handling), i.e. the ceiling of any homestack route.
+                health = run_load(
+                    base, [Request("/health")], concurrency=args.concurrency, seconds=args.seconds
+                )
+                rows.append(Row("homestack_sensors", "GET /health", health))
             with uvicorn_app("homestack_sensors.app:app", env={**env, "CACHE_TTL": "0"}) as base:
                 rows += _measure("homestack_sensors cache=0", base, ids, args)
             with uvicorn_app("bench.sensors.hello_app:app", env=env) as base:
@@ -141,6 +147,8 @@ def main() -> int:
         f"p99 x{ours_list.p99 / base_list.p99:.3f}"
     )
     print(f"  GET /sensors/{{id}} vs hello-world ceiling: {ours_id.rps / max(hello.rps, 1e-9):.2f}")
+    print(f"  GET /sensors/{{id}} vs our own GET /health: {ours_id.rps / max(health.rps, 1e-9):.2f}")
+    print(f"  our GET /health vs hello-world ceiling: {health.rps / max(hello.rps, 1e-9):.2f}")
     print("\ntargets:")
     ours_errors = sum(row.result.errors for row in rows if row.app.startswith("homestack"))
     results = [
