@@ -21,6 +21,7 @@ from homestack_sensors.cache import TtlCache
 logger = logging.getLogger("homestack.sensors")
 T = TypeVar("T")
 
+PAGE_ENTRIES = 256
 _snapshots_json = TypeAdapter(list[SensorSnapshot])
 _readings_json = TypeAdapter(list[ReadingOut])
 
@@ -40,7 +41,11 @@ class Reader:
         self.store = store
         self._limiter = limiter
         self._snapshots: TtlCache[str, bytes | None] = TtlCache(ttl, max_entries)
-        self._pages: TtlCache[tuple[int, str | None], JsonPage] = TtlCache(ttl, max_entries)
+        # A page can hold 1000 snapshots; few are hot (the first page of each client's usual limit), and
+        # a small bound keeps a caller walking every (limit, cursor) pair from filling memory.
+        self._pages: TtlCache[tuple[int, str | None], JsonPage] = TtlCache(
+            ttl, min(max_entries, PAGE_ENTRIES)
+        )
 
     async def _call(self, fn: Callable[[], T]) -> T:
         """Run a blocking store call in a worker thread; turn its failures into API errors."""
