@@ -77,6 +77,8 @@ def test_openapi_declares_every_status_the_route_answers(service: Service) -> No
     assert refs <= set(schema["components"]["schemas"])
     not_stored = schema["components"]["schemas"]["PartialWrite"]["properties"]["not_stored"]
     assert not_stored["type"] == "array"
+    values = schema["components"]["schemas"]["Reading"]["properties"]["values"]["properties"]
+    assert values["humidity"] == {"type": "number", "minimum": 0.0, "maximum": 100.0, "description": "%"}
 
 
 def test_health_needs_no_key(service: Service) -> None:

@@ -57,6 +57,9 @@ def good(n: int = 0, **overrides: Any) -> dict[str, Any]:
             "unit 'F' is not valid for temperature; use 'C'",
         ),
         ({"colour": "red"}, "colour", "Extra inputs are not permitted"),
+        ({"units": [None, None]}, "units", "Input should be a valid dictionary"),
+        ({"values": [1.0]}, "values", "Input should be a valid dictionary"),
+        ({"name": ""}, "name", "String should have at least 1 character"),
     ],
 )
 def test_a_bad_field_is_named_with_an_exact_message(

@@ -58,7 +58,9 @@ def _pinpoint(raw: Any, field: str) -> list[ErrorDetail]:
     """Name the metric behind a `values`/`units` problem (the model reports only the whole field)."""
     entries = raw.get(field) if isinstance(raw, dict) else None
     found: list[ErrorDetail] = []
-    for name, item in (entries or {}).items():
+    if not isinstance(entries, dict):
+        return found
+    for name, item in entries.items():
         if name not in Metric.__members__:
             continue
         metric = Metric(name)

@@ -16,7 +16,8 @@ from homestack_common.errors import ErrorInfo
 from homestack_ingest.auth import require_api_key
 from homestack_ingest.payload import MAX_BATCH, parse_readings, read_body
 from homestack_ingest.runtime import Ingest
-from homestack_sensordata import Reading, WriteResult
+from homestack_sensordata import UNITS, Reading, WriteResult
+from homestack_sensordata.models import RANGES
 
 RETRY_AFTER_SECONDS = 1
 
@@ -53,9 +54,41 @@ class PartialWrite(ErrorBody):
     not_stored: list[NotStored]
 
 
+def _documented(components: dict[str, Any]) -> dict[str, Any]:
+    """Spell out in the schema what `Reading` checks in code: per-metric ranges and units, ts forms."""
+    fields = components["Reading"]["properties"]
+    fields["values"] = {
+        "type": "object",
+        "minProperties": 1,
+        "additionalProperties": False,
+        "properties": {
+            m.value: {"type": "number", "minimum": low, "maximum": high, "description": UNITS[m]}
+            for m, (low, high) in RANGES.items()
+        },
+    }
+    fields["units"] = {
+        "anyOf": [
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {m.value: {"const": unit} for m, unit in UNITS.items()},
+            },
+            {"type": "null"},
+        ],
+        "description": "optional; each unit must be the metric's canonical one",
+    }
+    fields["ts"] = {
+        "anyOf": [{"type": "string", "format": "date-time"}, {"type": "number", "minimum": 0}],
+        "description": "ISO 8601 with a zone, or epoch seconds; at most MAX_FUTURE_SKEW_SECONDS (300) "
+        "ahead of the server clock and not older than RETENTION_DAYS (30)",
+    }
+    fields["name"]["anyOf"][0]["pattern"] = r"\S"
+    return components
+
+
 _BODY_SCHEMA = TypeAdapter(Reading | ReadingBatch).json_schema(ref_template="#/components/schemas/{model}")
 # Component schemas the request body refers to; the app adds them to its OpenAPI document.
-BODY_COMPONENTS: dict[str, Any] = _BODY_SCHEMA.pop("$defs", {})
+BODY_COMPONENTS: dict[str, Any] = _documented(_BODY_SCHEMA.pop("$defs", {}))
 
 
 router = APIRouter(tags=["readings"])
