@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -88,3 +90,17 @@ def test_a_persistent_failure_answers_503_listing_exactly_what_was_not_stored(se
     stored = service.stored()
     assert len(stored) == 4
     assert all(sensor != "s-1" for sensor, _ in stored)  # nothing reported stored that is not
+
+
+def test_a_slow_database_does_not_hold_up_other_requests(service: Service) -> None:
+    Faults(service.ingest.client).delay("BatchWriteItem", 2.5)
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(service.post, {"readings": batch(1, 5)})
+        time.sleep(0.5)  # the write is now waiting on DynamoDB
+        started = time.perf_counter()
+        health = service.http.get("/health")
+        elapsed = time.perf_counter() - started
+        assert not slow.done()
+        assert slow.result().json() == {"received": 5, "stored": 5, "duplicates": 0}
+    assert health.status_code == 200
+    assert elapsed < 1.0  # answered while the write was still blocked in a worker thread

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ class Faults:
         self._unprocessed_calls = 0
         self._refused_sensors: set[str] = set()
         self._refused_snapshots: set[str] = set()
+        self._delays: dict[str, float] = {}
         self.calls: Counter[str] = Counter()
         events = client.meta.events
         events.register("before-parameter-build.dynamodb.*", self._before_build)
@@ -42,6 +44,11 @@ class Faults:
         """The next `times` BatchWriteItem calls write only the first half of their items."""
         with self._lock:
             self._unprocessed_calls += times
+
+    def delay(self, operation: str, seconds: float) -> None:
+        """Every later call of `operation` takes `seconds` longer (a slow network or a hot partition)."""
+        with self._lock:
+            self._delays[operation] = seconds
 
     def refuse(self, sensor_ids: Iterable[str]) -> None:
         """Readings of these sensors are always returned unprocessed (a persistent failure)."""
@@ -59,6 +66,7 @@ class Faults:
         operation = model.name
         with self._lock:
             self.calls[operation] += 1
+            context["delay"] = self._delays.get(operation, 0.0)
             if self._throttles[operation] > 0:
                 self._throttles[operation] -= 1
                 context["fault"] = THROTTLED
@@ -91,6 +99,8 @@ class Faults:
             context["fault"] = "all-held"  # nothing left to send: answer without calling the backend
 
     def _before_call(self, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        if context.get("delay"):
+            time.sleep(context["delay"])
         fault = context.get("fault")
         if fault == THROTTLED:
             error = {"Code": THROTTLED, "Message": "injected: configured throughput was exceeded"}
