@@ -86,19 +86,27 @@ class Supervisor:
     def log(self, line: str) -> None:
         self._log(line)
 
-    async def targets_groups(self, host: str) -> tuple[str, ...]:
+    async def targets_groups(self, host: str) -> tuple[str, ...] | None:
+        """The target groups of the rule for `host`; None when the rules cannot be read now."""
         # The emulator moves its rule between a service's two target groups on its own clock, not
         # on target health, so each process is registered in both: the rule always finds it.
-        route = (await asyncio.to_thread(read_routes, self._elbv2)).route_for(host) if host else None
+        try:
+            route = (await asyncio.to_thread(read_routes, self._elbv2)).route_for(host) if host else None
+        except Exception as error:  # the emulator is busy or gone: the next recheck tries again
+            self._log(f"{host} | [supervisor] cannot read the load balancer rules: {error}")
+            return None
         return route.groups if route is not None else ()
 
     async def register(self, groups: tuple[str, ...], process: ServiceProcess) -> None:
         for group in groups:
-            await asyncio.to_thread(
-                self._elbv2.register_targets,
-                TargetGroupArn=group,
-                Targets=[{"Id": process.address, "Port": process.port}],
-            )
+            try:
+                await asyncio.to_thread(
+                    self._elbv2.register_targets,
+                    TargetGroupArn=group,
+                    Targets=[{"Id": process.address, "Port": process.port}],
+                )
+            except Exception as error:  # e.g. the group went with a deleted service; retried at recheck
+                self._log(f"{process.spec.name} | [supervisor] cannot register {process.url}: {error}")
 
     async def deregister(self, groups: tuple[str, ...], process: ServiceProcess) -> None:
         for group in groups:
@@ -223,7 +231,9 @@ class _Unit:
 
     async def _register(self, process: ServiceProcess) -> None:
         groups = await self._sup.targets_groups(process.spec.host)
-        if not groups:
+        if groups is None:
+            groups = self._groups  # keep what is registered; the next recheck reads again
+        elif not groups:
             self._say(f"no load balancer rule routes {process.spec.host or '(no host)'} yet")
         await self._sup.register(groups, process)
         stale = tuple(g for g in self._groups if g not in groups)
