@@ -90,6 +90,8 @@ def test_a_successful_deployment_moves_traffic_to_the_other_target_group(aws: Em
         aws.ecs.describe_express_gateway_service(serviceArn=arn)
     after = serving()
     assert after != before
+    [service] = aws.ecs.describe_services(cluster="default", services=[arn])["services"]
+    assert service["loadBalancers"][0]["targetGroupArn"] == after
     [described] = aws.ecs.describe_service_revisions(serviceRevisionArns=[revision])["serviceRevisions"]
     assert described["resolvedConfiguration"]["loadBalancers"][0]["targetGroupArn"] == after
 

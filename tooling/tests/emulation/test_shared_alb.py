@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from botocore.exceptions import ClientError
+
 from expressway.local.emulation.testing import EmulatedAws
 
 MANAGED = {"Key": "AmazonECSManaged", "Value": "true"}
@@ -117,3 +120,45 @@ def test_local_mode_hands_out_localhost_endpoints_the_router_can_match(aws: Emul
     assert _endpoint(created) == "sensors.localhost:8080"
     [balancer] = _balancers(aws)
     assert list(_host_rules(aws, balancer)) == ["sensors.localhost"]
+    aws.create_service("my_app")
+    with pytest.raises(ClientError) as error:
+        aws.create_service("my-app")  # the same host name as my_app
+    assert "already used" in error.value.response["Error"]["Message"]
+
+
+def test_auto_scaling_objects_follow_the_scaling_target(aws: EmulatedAws) -> None:
+    created = aws.create_service(
+        "sensors",
+        scalingTarget={
+            "minTaskCount": 2,
+            "maxTaskCount": 6,
+            "autoScalingMetric": "REQUEST_COUNT_PER_TARGET",
+            "autoScalingTargetValue": 500,
+        },
+    )
+    autoscaling = aws.client("application-autoscaling")
+    [target] = autoscaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
+    assert target["ResourceId"] == "service/default/sensors"
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 6)
+    [policy] = autoscaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
+    tracking = policy["TargetTrackingScalingPolicyConfiguration"]
+    assert tracking["TargetValue"] == 500
+    assert tracking["PredefinedMetricSpecification"]["PredefinedMetricType"] == "ALBRequestCountPerTarget"
+    revision = created["activeConfigurations"][0]["serviceRevisionArn"]
+    managed = aws.ecs.describe_service_revisions(serviceRevisionArns=[revision])["serviceRevisions"][0][
+        "ecsManagedResources"
+    ]
+    assert managed["autoScaling"]["scalableTarget"]["arn"] == target["ScalableTargetARN"]
+    assert managed["autoScaling"]["applicationAutoScalingPolicies"][0]["arn"] == policy["PolicyARN"]
+    aws.ecs.update_express_gateway_service(
+        serviceArn=created["serviceArn"], scalingTarget={"minTaskCount": 1, "maxTaskCount": 3}
+    )
+    [policy] = autoscaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
+    assert policy["PolicyName"] == "sensorsECSServiceAverageCPUUtilization"
+    assert (
+        autoscaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"][0]["MaxCapacity"]
+        == 3
+    )
+    aws.ecs.delete_express_gateway_service(serviceArn=created["serviceArn"])
+    assert autoscaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"] == []
+    assert autoscaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"] == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from . import alb, ecs_objects
+from . import alb, ecs_objects, scaling
 from .config import current_config
 from .records import Deployment, ExpressService, Revision, elapsed
 
@@ -40,10 +40,26 @@ def finish_deployment(backend: Any, svc: ExpressService, dep: Deployment) -> Non
         ecs_objects.set_running(backend, service, desired, restore.task_definition_arn)
         ecs_objects.set_network(service, awsvpc(svc, restore))
         alb.set_health_check_path(account, region, svc.ingress, restore.config["healthCheckPath"])
+        if svc.scaling is not None:
+            svc.scaling = scaling.apply(
+                account,
+                region,
+                svc.cluster_name,
+                svc.name,
+                restore.config,
+                (svc.ingress.load_balancer_arn, restore.target_group_arn),
+                svc.scaling,
+            )
         return
     dep.status = "SUCCESSFUL"
     svc.serving = dep.target
     alb.route_to(account, region, svc.ingress, dep.target.target_group_arn)
+    service = backend.services.get(f"{svc.cluster_name}:{svc.name}")
+    if service is not None and service.load_balancers:
+        # the ECS service's primary target group follows the blue/green flip
+        standby = next(arn for arn in svc.ingress.target_group_arns if arn != dep.target.target_group_arn)
+        service.load_balancers[0]["targetGroupArn"] = dep.target.target_group_arn
+        service.load_balancers[0].get("advancedConfiguration", {})["alternateTargetGroupArn"] = standby
 
 
 def settle_service(backend: Any, svc: ExpressService, *, read: bool) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .alb import Ingress
+from .scaling import Scaling
 
 _STORE_KEY = "_expressway_express_services"
 
@@ -64,6 +65,7 @@ class ExpressService:
     status_reason: str | None = None
     draining_since: datetime | None = None
     drain_reads: int = 0
+    scaling: Scaling | None = None
     attached: bool = True  # holds a rule and target groups on its ALB (until deleted)
 
     @property

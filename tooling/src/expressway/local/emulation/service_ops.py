@@ -4,22 +4,16 @@ DeleteExpressGatewayService on top of moto's ECS backend (one account and region
 from __future__ import annotations
 
 import copy
-import re
-import string
 from datetime import timedelta
 from typing import Any
 
 from moto.moto_api._internal import mock_random
 
-from . import alb, ecs_objects, errors, network, spec, views
+from . import alb, ecs_objects, errors, naming, network, scaling, spec, views
 from .config import current_config
 from .faults import faults
 from .lifecycle import awsvpc, finish_deployment, now, settle_service
 from .records import Deployment, ExpressService, Revision, store
-
-
-def _arn(backend: Any, kind: str, *parts: str) -> str:
-    return f"arn:{backend.partition}:ecs:{backend.region_name}:{backend.account_id}:{kind}/" + "/".join(parts)
 
 
 def _check_roles(backend: Any, arns: list[str]) -> None:
@@ -32,20 +26,6 @@ def _check_roles(backend: Any, arns: list[str]) -> None:
             raise errors.invalid(f"Unable to assume the role {arn}: the role does not exist.")
 
 
-def _endpoint(backend: Any, name: str) -> str:
-    config = current_config()
-    label = re.sub(r"[^a-z0-9-]", "-", name.lower()).strip("-") or "service"
-    if config.local:
-        return f"{label}.{config.local_domain}:{config.local_port}"
-    return f"{label[:2]}-{mock_random.get_random_hex(32)}.ecs.{backend.region_name}.on.aws"
-
-
-def _generated_name(image: str) -> str:
-    base = image.split("@")[0].rsplit("/", 1)[-1].split(":")[0]
-    base = re.sub(r"[^A-Za-z0-9_-]", "-", base).strip("-_") or "service"
-    return f"{base[:250]}-{mock_random.get_random_hex(4)}"
-
-
 def _new_revision(
     backend: Any, svc_name: str, cluster: str, config: dict[str, Any], family: str, tg: str
 ) -> Revision:
@@ -53,11 +33,9 @@ def _new_revision(
         task_definition = config["taskDefinitionArn"]
     else:
         task_definition = ecs_objects.register_task_definition(backend, family, config, backend.region_name)
-    revision_id = "".join(mock_random.choice(string.digits) for _ in range(19))
-    stored = {k: v for k, v in config.items() if k != "taskDefinitionArn"}
     return Revision(
-        _arn(backend, "service-revision", cluster, svc_name, revision_id),
-        stored,
+        naming.arn(backend, "service-revision", cluster, svc_name, naming.revision_id()),
+        copy.deepcopy(config),  # keeps a caller's own taskDefinitionArn; ours is not in `config`
         task_definition,
         tg,
         now(),
@@ -67,13 +45,11 @@ def _new_revision(
 def _new_deployment(
     backend: Any, svc: ExpressService, target: Revision, source: Revision | None, delay: float
 ) -> Deployment:
-    alphabet = string.ascii_letters + string.digits + "-_"
-    deployment_id = "".join(mock_random.choice(alphabet) for _ in range(22))
     started = now()
     ready = started + timedelta(seconds=max(current_config().deployment_seconds, delay))
     failure = faults.take_deployment_failure(svc.name) if source is not None else None
     return Deployment(
-        _arn(backend, "service-deployment", svc.cluster_name, svc.name, deployment_id),
+        naming.arn(backend, "service-deployment", svc.cluster_name, svc.name, naming.deployment_id()),
         target,
         source,
         started,
@@ -92,11 +68,25 @@ def _network(backend: Any, config: dict[str, Any], placement: network.Placement,
     }
 
 
+def _scale(backend: Any, svc: ExpressService, revision: Revision) -> scaling.Scaling:
+    """Auto scaling for `revision`, on the target group it registers in."""
+    serving = (svc.ingress.load_balancer_arn, revision.target_group_arn)
+    return scaling.apply(
+        backend.account_id,
+        backend.region_name,
+        svc.cluster_name,
+        svc.name,
+        revision.config,
+        serving,
+        svc.scaling,
+    )
+
+
 def create(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
     if not params.get("infrastructureRoleArn"):
         raise errors.invalid("infrastructureRoleArn must be specified.")
     config = spec.merge_config(None, params)
-    name = params.get("serviceName") or _generated_name(
+    name = params.get("serviceName") or naming.generated_name(
         (config.get("primaryContainer") or {}).get("image", "service")
     )
     spec.check_service_name(name)
@@ -104,7 +94,7 @@ def create(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
     cluster = ecs_objects.cluster(backend, params.get("cluster"))
     _check_roles(backend, spec.role_arns(config, params["infrastructureRoleArn"]))
     services = store(backend)
-    arn = _arn(backend, "service", cluster.name, name)
+    arn = naming.arn(backend, "service", cluster.name, name)
     existing = services.get(arn)
     if existing is not None:
         settle_service(backend, existing, read=False)
@@ -133,13 +123,17 @@ def create(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
         if other.attached:
             users[other.ingress.load_balancer_arn] = users.get(other.ingress.load_balancer_arn, 0) + 1
     port = int(container["containerPort"])
+    endpoint = naming.endpoint(backend, name)
+    if any(other.attached and other.ingress.endpoint == endpoint for other in services.values()):
+        # only local mode can collide: "a_b" and "a-b" both become a-b.localhost
+        raise errors.invalid(f"The endpoint {endpoint} is already used by another Express service.")
     ingress = alb.attach(
         account,
         region,
         placement,
         users,
         current_config().services_per_alb,
-        _endpoint(backend, name),
+        endpoint,
         port,
         config["healthCheckPath"],
     )
@@ -196,6 +190,7 @@ def create(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
         awsvpc(svc, revision),
         copy.deepcopy(tags),
     )
+    svc.scaling = _scale(backend, svc, revision)
     svc.deployments.append(_new_deployment(backend, svc, revision, None, delay))
     services[arn] = svc
     return views.express_service(svc, tags=False, deployment=False)
@@ -266,6 +261,7 @@ def update(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
     ecs_objects.set_network(service, awsvpc(svc, revision))
     alb.set_health_check_path(account, region, svc.ingress, config["healthCheckPath"])
     svc.revisions.append(revision)
+    svc.scaling = _scale(backend, svc, revision)
     svc.deployments.append(_new_deployment(backend, svc, revision, svc.serving, 0.0))
     svc.updated_at = now()
     return views.updated_service(svc, revision)
@@ -285,6 +281,9 @@ def delete(backend: Any, arn: str) -> dict[str, Any]:
     network.delete_security_group(account, region, svc.service_security_group)
     alb.detach(account, region, svc.ingress, last_user=not others)
     svc.attached = False
+    if svc.scaling is not None:
+        scaling.remove(account, region, svc.scaling)
+        svc.scaling = None
     ecs_objects.drain(backend, backend.services[f"{svc.cluster_name}:{svc.name}"])
     svc.status, svc.draining_since = "DRAINING", now()
     svc.updated_at = svc.draining_since

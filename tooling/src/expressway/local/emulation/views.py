@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from .records import Deployment, ExpressService, Revision
+from .scaling import METRICS
 
 
 def configuration(svc: ExpressService, revision: Revision) -> dict[str, Any]:
@@ -200,26 +202,31 @@ def service_revision(
                     ],
                 }
             ],
-            "autoScaling": {
-                "scalableTarget": managed(
-                    minCapacity=scaling["minTaskCount"], maxCapacity=scaling["maxTaskCount"]
-                ),
-                "applicationAutoScalingPolicies": [
-                    managed(
-                        policyType="TargetTrackingScaling",
-                        targetValue=float(scaling["autoScalingTargetValue"]),
-                        metric=_METRICS[scaling["autoScalingMetric"]],
-                    )
-                ],
-            },
+            "autoScaling": _auto_scaling(svc, scaling, managed),
+            "metricAlarms": [managed(arn) for arn in (svc.scaling.alarm_arns if svc.scaling else ())],
             "serviceSecurityGroups": [managed(sg_arn + svc.service_security_group)],
             "logGroups": [managed(svc.log_group_arn, logGroupName=svc.log_group)],
         },
     }
 
 
-_METRICS = {
-    "AVERAGE_CPU": "ECSServiceAverageCPUUtilization",
-    "AVERAGE_MEMORY": "ECSServiceAverageMemoryUtilization",
-    "REQUEST_COUNT_PER_TARGET": "ALBRequestCountPerTarget",
-}
+def _auto_scaling(
+    svc: ExpressService, scaling: dict[str, Any], managed: Callable[..., dict[str, Any]]
+) -> dict[str, Any]:
+    """ManagedAutoScaling: the scalable target and policy (with ARNs while they exist)."""
+    objects = svc.scaling
+    return {
+        "scalableTarget": managed(
+            objects.target_arn if objects else None,
+            minCapacity=scaling["minTaskCount"],
+            maxCapacity=scaling["maxTaskCount"],
+        ),
+        "applicationAutoScalingPolicies": [
+            managed(
+                objects.policy_arn if objects else None,
+                policyType="TargetTrackingScaling",
+                targetValue=float(scaling["autoScalingTargetValue"]),
+                metric=METRICS[scaling["autoScalingMetric"]],
+            )
+        ],
+    }
