@@ -66,6 +66,7 @@ def test_a_real_server_exits_with_one_clear_line_and_never_prints_the_key() -> N
         for line in lines
     )
     assert SHORT not in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
 
 
 def test_openapi_declares_every_status_the_route_answers(service: Service) -> None:
