@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator, MutableMapping
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
 from homestack_common import (
     ApiError,
+    ConfigurationError,
     ServiceSettings,
     create_app,
     error_responses,
@@ -168,3 +175,84 @@ def test_openapi_documents_json_errors_instead_of_the_framework_default(app: Fas
     responses = schema["paths"]["/items/{item_id}"]["get"]["responses"]
     assert responses["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
     assert responses["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+
+
+class StrictSettings(ServiceSettings):
+    required_table: str
+    port_number: int = 8000
+
+
+def test_bad_settings_stop_startup_with_a_clean_message_naming_the_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PORT_NUMBER", "eighty")
+    strict = settings_provider(StrictSettings)
+    app = create_app(name="strict", settings=strict)
+    failures: list[MutableMapping[str, Any]] = []
+
+    async def scenario() -> None:
+        messages: Iterator[MutableMapping[str, Any]] = iter([{"type": "lifespan.startup"}])
+
+        async def receive() -> MutableMapping[str, Any]:
+            return next(messages)
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            failures.append(message)
+
+        with pytest.raises(ConfigurationError):
+            await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
+
+    anyio.run(scenario)
+    [failed] = failures
+    assert failed["type"] == "lifespan.startup.failed"
+    message = str(failed["message"])
+    assert message.startswith("strict configuration is invalid: REQUIRED_TABLE: Field required; PORT_NUMBER:")
+    assert "Traceback" not in message
+    assert "eighty" not in message
+    assert "\nhint: set or fix the environment variables" in message
+
+
+def test_a_configuration_error_from_a_service_lifespan_is_reported_cleanly() -> None:
+    @asynccontextmanager
+    async def refuses(_: FastAPI) -> AsyncIterator[None]:
+        if not events:  # always true here; keeps the generator shape without unreachable code
+            raise ConfigurationError("demo configuration is invalid: no keys", hint="set DEMO_KEYS")
+        yield
+
+    events.clear()
+    app = create_app(name="demo", settings=settings_provider(DemoSettings), lifespan=refuses)
+    with pytest.raises(ConfigurationError), client_for(app):
+        pass
+    assert app.state.startup_error == "demo configuration is invalid: no keys\nhint: set DEMO_KEYS"
+
+
+_MISCONFIGURED_SERVICE = """
+from homestack_common import ServiceSettings, create_app, settings_provider
+
+
+class Settings(ServiceSettings):
+    required_table: str
+
+
+app = create_app(name="strict", settings=settings_provider(Settings))
+"""
+
+
+def test_a_misconfigured_service_exits_under_uvicorn_with_one_clear_line_and_no_traceback(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "strict_service.py").write_text(_MISCONFIGURED_SERVICE)
+    argv = [sys.executable, "-m", "uvicorn", "strict_service:app", "--app-dir", str(tmp_path)]
+    result = subprocess.run(
+        [*argv, "--host", "127.0.0.1", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "LOG_FORMAT": "text"},
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 3
+    assert "strict configuration is invalid: REQUIRED_TABLE: Field required" in output
+    assert "hint: set or fix the environment variables" in output
+    assert "Traceback" not in output

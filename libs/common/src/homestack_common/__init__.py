@@ -3,16 +3,18 @@
 from homestack_common.app import create_app
 from homestack_common.errors import (
     ApiError,
+    ConfigurationError,
     ErrorBody,
     ErrorDetail,
     error_response,
     error_responses,
 )
-from homestack_common.logging import configure_logging
+from homestack_common.logging import configure_logging, flush_logs
 from homestack_common.settings import ServiceSettings, SettingsProvider, settings_provider
 
 __all__ = [
     "ApiError",
+    "ConfigurationError",
     "ErrorBody",
     "ErrorDetail",
     "ServiceSettings",
@@ -21,5 +23,6 @@ __all__ = [
     "create_app",
     "error_response",
     "error_responses",
+    "flush_logs",
     "settings_provider",
 ]

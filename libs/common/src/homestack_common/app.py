@@ -8,8 +8,9 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from pydantic import ValidationError
 
-from homestack_common.errors import install_error_handlers
+from homestack_common.errors import ConfigurationError, install_error_handlers
 from homestack_common.health import health_router
 from homestack_common.logging import configure_logging
 from homestack_common.middleware import RequestContextMiddleware
@@ -17,6 +18,17 @@ from homestack_common.settings import ServiceSettings, SettingsProvider
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 logger = logging.getLogger("homestack.app")
+
+
+def settings_error(service: str, exc: ValidationError) -> ConfigurationError:
+    """Say which environment variables are wrong and why, without echoing their values (maybe secrets)."""
+    problems = [
+        f"{'.'.join(str(p) for p in e['loc']).upper() or 'settings'}: {e['msg']}" for e in exc.errors()
+    ]
+    return ConfigurationError(
+        f"{service} configuration is invalid: {'; '.join(problems)}",
+        hint="set or fix the environment variables named above, then start the service again",
+    )
 
 
 def create_app(
@@ -38,7 +50,13 @@ def create_app(
 
     @asynccontextmanager
     async def service_lifespan(app: FastAPI) -> AsyncIterator[None]:
-        current: ServiceSettings = settings()
+        try:
+            current: ServiceSettings = settings()
+        except (ValidationError, ConfigurationError) as exc:
+            error = settings_error(name, exc) if isinstance(exc, ValidationError) else exc
+            configure_logging(name)
+            app.state.startup_error = str(error)
+            raise error from None
         configure_logging(name, current.log_level, current.log_format)
         logger.info("starting %s", name, extra={"version": current.app_version})
         try:
@@ -47,6 +65,9 @@ def create_app(
             else:
                 async with lifespan(app):
                     yield
+        except ConfigurationError as exc:
+            app.state.startup_error = str(exc)
+            raise
         finally:
             logger.info("stopped %s", name)
 

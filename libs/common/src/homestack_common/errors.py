@@ -53,6 +53,22 @@ class ErrorBody(BaseModel):
     error: ErrorInfo
 
 
+class ConfigurationError(Exception):
+    """A service cannot start with the environment it was given; the message says what to change.
+
+    Raised from a lifespan (or by create_app when settings fail to load), it stops the process with
+    that message and hint on one log line instead of a traceback.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message + (f"\nhint: {self.hint}" if self.hint else "")
+
+
 class ApiError(Exception):
     """Raise from a handler to answer with `status` and a JSON error body."""
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import sys
+import threading
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -51,24 +53,92 @@ class TextFormatter(logging.Formatter):
         return line
 
 
-class ServiceLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The handler configure_logging installs; replaced, never stacked, when it runs again."""
+class ServiceLogHandler(logging.Handler):
+    """Hands records to a writer thread, so a request never waits on stdout.
+
+    The thread formats and writes records in batches (one write and flush per batch). `flush()` waits
+    until everything logged so far is written; logging's exit hook calls it, so nothing is lost on a
+    normal shutdown. configure_logging replaces this handler, never stacks a second one.
+    """
+
+    _BATCH = 512
+
+    def __init__(self, stream: TextIO, formatter: logging.Formatter) -> None:
+        super().__init__()
+        self.setFormatter(formatter)
+        self._stream = stream
+        self._queue: queue.SimpleQueue[logging.LogRecord | None] = queue.SimpleQueue()
+        self._pending = 0
+        self._drained = threading.Condition()
+        self._thread = threading.Thread(target=self._write_forever, name="homestack-log-writer", daemon=True)
+        self._thread.start()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self._drained:
+            self._pending += 1
+        self._queue.put(record)
+
+    def _write_forever(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self._BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            records = [r for r in batch if r is not None]
+            lines = []
+            for record in records:
+                try:
+                    lines.append(self.format(record) + "\n")
+                except Exception:  # a broken record must not stop the writer
+                    self.handleError(record)
+            try:
+                self._stream.write("".join(lines))
+                self._stream.flush()
+            except (OSError, ValueError):  # stdout closed or gone: nowhere left to write
+                pass
+            with self._drained:
+                self._pending -= len(records)
+                self._drained.notify_all()
+            if len(records) < len(batch):
+                return
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait (at most `timeout` seconds) until every record handed over so far is written."""
+        with self._drained:
+            self._drained.wait_for(lambda: self._pending <= 0, timeout=timeout)
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self.flush()
+            self._queue.put(None)
+            self._thread.join(timeout=5.0)
+        super().close()
+
+
+def flush_logs() -> None:
+    """Write out everything logged so far (for tests and before an abrupt exit)."""
+    for handler in logging.getLogger().handlers:
+        handler.flush()
 
 
 def configure_logging(
     service: str, level: LogLevel = "info", fmt: LogFormat = "auto", stream: TextIO | None = None
 ) -> None:
-    """Route every logger (ours and uvicorn's) through one handler on stdout.
+    """Route every logger (ours and uvicorn's) through one background-written handler on stdout.
 
     uvicorn's own access log is switched off: the request middleware writes one richer line per request.
     """
     stream = stream or sys.stdout
     use_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
-    handler = ServiceLogHandler(stream)
-    handler.setFormatter(JsonFormatter(service) if use_json else TextFormatter())
+    handler = ServiceLogHandler(stream, JsonFormatter(service) if use_json else TextFormatter())
     root = logging.getLogger()
     # Keep handlers someone else installed (a test runner's capture); replace only our own.
-    root.handlers[:] = [h for h in root.handlers if not isinstance(h, ServiceLogHandler)] + [handler]
+    for previous in [h for h in root.handlers if isinstance(h, ServiceLogHandler)]:
+        root.removeHandler(previous)
+        previous.close()
+    root.addHandler(handler)
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error", "fastapi"):
         logger = logging.getLogger(name)

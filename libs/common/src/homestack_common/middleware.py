@@ -32,6 +32,19 @@ def _incoming_request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
+def _clean_startup_failure(scope: Scope, send: Send) -> Send:
+    """A configuration problem stops the service with its message and hint, not a traceback."""
+
+    async def send_clean(message: Message) -> None:
+        if message["type"] == "lifespan.startup.failed":
+            reason = getattr(scope["app"].state, "startup_error", None)
+            if reason:
+                message = {**message, "message": reason}
+        await send(message)
+
+    return send_clean
+
+
 class RequestContextMiddleware:
     """Pure ASGI (so streamed responses such as server-sent events pass straight through)."""
 
@@ -39,6 +52,9 @@ class RequestContextMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, _clean_startup_failure(scope, send))
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -1,6 +1,6 @@
 """Sensor reading models, table specs and the DynamoDB store."""
 
-from homestack_sensordata.client import dynamodb_client
+from homestack_sensordata.client import RegionNotSetError, dynamodb_client
 from homestack_sensordata.cursor import CursorCodec, InvalidCursorError
 from homestack_sensordata.models import (
     SENSOR_ID_PATTERN,
@@ -34,6 +34,7 @@ __all__ = [
     "Reading",
     "ReadingOut",
     "ReadingWriter",
+    "RegionNotSetError",
     "RetryPolicy",
     "SensorSnapshot",
     "SensorStore",

@@ -24,6 +24,10 @@ def _region_from_env() -> str | None:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
 
 
+class RegionNotSetError(ValueError):
+    """No AWS region was given and none is in the environment (ECS always sets AWS_REGION)."""
+
+
 def dynamodb_client(
     region: str | None = None,
     endpoint_url: str | None = None,
@@ -37,7 +41,8 @@ def dynamodb_client(
 
     `region` falls back to AWS_REGION, then AWS_DEFAULT_REGION. `endpoint_url` falls back to what botocore
     itself honours: AWS_ENDPOINT_URL_DYNAMODB, then AWS_ENDPOINT_URL (how the local cloud redirects it).
-    Adaptive retries back off on throttling and rate-limit the client instead of hammering the table.
+    Raises RegionNotSetError when neither gives a region. Adaptive retries back off on throttling and
+    rate-limit the client instead of hammering the table.
     """
     config = Config(
         retries={"mode": "adaptive", "total_max_attempts": max_attempts},
@@ -46,11 +51,14 @@ def dynamodb_client(
         max_pool_connections=max_pool_connections,
         tcp_keepalive=True,
     )
+    region_name = region or _region_from_env()
+    if not region_name:
+        raise RegionNotSetError("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION)")
     # A private Session: boto3's default session is not safe to share between threads while it builds.
     session = boto3.session.Session()
     return session.client(
         "dynamodb",
-        region_name=region or _region_from_env(),
+        region_name=region_name,
         endpoint_url=endpoint_url or None,
         config=config,
     )

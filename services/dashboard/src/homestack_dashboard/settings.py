@@ -6,13 +6,11 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, Field, ValidationError
 
-from homestack_common import ServiceSettings, SettingsProvider
+from homestack_common import ConfigurationError, ServiceSettings, SettingsProvider
 
 Seconds = Annotated[float, Field(gt=0, le=3600)]
-
-
-class ConfigError(RuntimeError):
-    """The environment does not describe a dashboard that can start; the message says how to fix it."""
+# The environment does not describe a dashboard that can start; the message says how to fix it.
+ConfigError = ConfigurationError
 
 
 class DashboardSettings(ServiceSettings):
@@ -35,7 +33,7 @@ class DashboardSettings(ServiceSettings):
     poll_interval_seconds: Annotated[float, Field(gt=0, le=60)] = 2.0
 
 
-def _explain(error: ValidationError) -> str:
+def _explain(error: ValidationError) -> ConfigurationError:
     problems = []
     for item in error.errors():
         field = ".".join(str(part) for part in item["loc"]).upper()
@@ -43,10 +41,9 @@ def _explain(error: ValidationError) -> str:
             problems.append(f"{field} is not set")
         else:
             problems.append(f"{field} is invalid ({item['msg']})")
-    return (
-        "dashboard configuration is invalid: "
-        + "; ".join(problems)
-        + "\nhint: set SENSORS_URL to the sensors API's base URL, e.g. SENSORS_URL=http://127.0.0.1:8001"
+    return ConfigurationError(
+        "dashboard configuration is invalid: " + "; ".join(problems),
+        hint="set SENSORS_URL to the sensors API's base URL, e.g. SENSORS_URL=http://127.0.0.1:8001",
     )
 
 
@@ -57,7 +54,7 @@ class DashboardSettingsProvider(SettingsProvider[DashboardSettings]):
         try:
             return super().__call__()
         except ValidationError as exc:
-            raise ConfigError(_explain(exc)) from None
+            raise _explain(exc) from None
 
 
 get_settings = DashboardSettingsProvider(DashboardSettings)

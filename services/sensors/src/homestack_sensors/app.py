@@ -10,8 +10,8 @@ from contextlib import asynccontextmanager
 from anyio import CapacityLimiter
 from fastapi import FastAPI
 
-from homestack_common import create_app
-from homestack_sensordata import SensorStore, dynamodb_client
+from homestack_common import ConfigurationError, create_app
+from homestack_sensordata import RegionNotSetError, SensorStore, dynamodb_client
 from homestack_sensors.config import get_settings
 from homestack_sensors.reader import Reader
 from homestack_sensors.routes import router
@@ -28,11 +28,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cursor_key = secrets.token_bytes(32)
     else:
         cursor_key = settings.cursor_key.get_secret_value().encode()
-    client = dynamodb_client(
-        settings.aws_region,
-        settings.dynamodb_endpoint_url,
-        max_pool_connections=settings.dynamodb_concurrency,
-    )
+    try:
+        client = dynamodb_client(
+            settings.aws_region,
+            settings.dynamodb_endpoint_url,
+            max_pool_connections=settings.dynamodb_concurrency,
+        )
+    except RegionNotSetError as exc:
+        raise ConfigurationError(f"sensors configuration is invalid: {exc}") from None
     store = SensorStore(
         client,
         sensors_table=settings.sensor_table,
