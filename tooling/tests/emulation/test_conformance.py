@@ -198,6 +198,11 @@ def test_a_missing_non_default_cluster_is_cluster_not_found(aws: EmulatedAws) ->
     aws.ecs.create_cluster(clusterName="homestack-prod")
     created = aws.create_service("sensors", cluster="homestack-prod")
     assert created["serviceArn"].endswith(":service/homestack-prod/sensors")
+    by_arn = aws.ecs.list_service_deployments(service=created["serviceArn"])["serviceDeployments"]
+    by_name = aws.ecs.list_service_deployments(cluster="homestack-prod", service="sensors")[
+        "serviceDeployments"
+    ]
+    assert by_arn == by_name != []
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,9 @@ import time
 import httpx
 import pytest
 from botocore.exceptions import ClientError
+from moto import mock_aws
 
-from expressway.local.emulation import faults
+from expressway.local.emulation import EmulatorConfig, configure, current_config, faults
 from expressway.local.emulation.testing import EmulatedAws
 
 
@@ -136,3 +137,27 @@ def test_reset_restores_settings_and_disarms_faults(aws: EmulatedAws) -> None:
     else:
         assert faults.armed()["throttle"] == []
     aws.ecs.list_clusters()
+
+
+def test_baseline_settings_survive_a_reset_and_others_do_not() -> None:
+    try:
+        configure(baseline=True, local_port=8080)
+        with mock_aws():
+            configure(deployment_seconds=9)
+            assert current_config().deployment_seconds == 9
+        assert current_config().local_port == 8080
+        assert current_config().deployment_seconds == 0
+    finally:
+        configure(baseline=True, local_port=None)
+        with mock_aws():
+            pass
+    assert current_config() == EmulatorConfig()
+
+
+def test_bad_settings_are_refused_with_the_setting_named() -> None:
+    with pytest.raises(ValueError, match="settle_reads"):
+        EmulatorConfig(settle_reads=-1)
+    with pytest.raises(TypeError, match="unknown setting"):
+        configure(speed=3)
+    with pytest.raises(ValueError, match="local_port"):
+        configure(local_port=70000)

@@ -26,10 +26,14 @@ def _service_arn(backend: Any, cluster: str, name: str) -> str:
 
 
 def list_deployments(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
-    cluster = (params.get("cluster") or "default").split("/")[-1]
+    service = str(params["service"])
+    parts = service.split(":", 5)[-1].split("/") if service.startswith("arn:") else []
+    # a service ARN names its cluster; a bare name lives in `cluster` (default: "default")
+    implied = parts[1] if len(parts) == 3 else "default"
+    cluster = str(params.get("cluster") or implied).split("/")[-1]
     if cluster not in backend.clusters:
         raise errors.cluster_not_found()
-    name = params["service"].split("/")[-1]
+    name = service.split("/")[-1]
     svc = store(backend).get(_service_arn(backend, cluster, name))
     if svc is None:
         if f"{cluster}:{name}" in backend.services:
