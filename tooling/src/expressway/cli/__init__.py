@@ -70,7 +70,7 @@ def run(argv: Sequence[str], console: Console, factory: DeployerFactory | None =
         return 0
     path = find_registry(args.registry)
     if args.command in ops.COMMANDS:  # operations (issue 7)
-        return ops.run(args, path, console)
+        return ops.run(args, path, console, factory)
     reg = registry.load(path)
     if args.command == "validate":
         return _validate(reg, path, args.json, console)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
 import sys
 from pathlib import Path
 
 from expressway import status as status_mod
 from expressway.apply import Deployer, Options
+from expressway.cli import ops
 from expressway.console import Console
 from expressway.destroy import destroy
 from expressway.errors import UsageError
@@ -82,18 +81,13 @@ def make_deployer(
 def run_cloud(args: argparse.Namespace, reg: Registry, env: str, console: Console, deployer: Deployer) -> int:
     """Dispatch one AWS-facing command; returns the exit code."""
     if args.command == "plan":
-        plan = deployer.plan(_targets(args, reg, "plan"))
+        changed = getattr(args, "changed", False)  # operations (issue 7): plan --changed
+        keys = ops.changed_keys(args, deployer, console) if changed else _targets(args, reg, "plan")
+        plan = deployer.plan(keys)
         console.data(plan_json(plan) if args.json else plan_text(plan, console.color))
         return plan.exit_code
-    if args.command == "deploy":
-        keys = _targets(args, reg, "deploy")
-        outcomes = deployer.deploy_all(keys) if len(keys) > 1 else [deployer.deploy(keys[0])]
-        if args.json:
-            console.data(json.dumps([dataclasses.asdict(o) for o in outcomes], indent=2) + "\n")
-        else:
-            console.data("".join(f"{o.service}: {o.url}\n" for o in outcomes))
-        console.progress(f"next: `expressway status --env {env}`")
-        return 0
+    if args.command == "deploy":  # operations (issue 7): locks, deploy records, --all/--changed, summary
+        return ops.deploy(args, console, deployer)
     if args.command == "status":
         rows = status_mod.rows(deployer, deployer.version)
         console.data(status_json(env, rows) if args.json else status_text(env, rows))

@@ -51,6 +51,7 @@ def build() -> argparse.ArgumentParser:
     _env(plan)
     _images(plan)
     _json(plan, "the plan")
+    ops.add_plan_options(plan)  # operations (issue 7): --changed
 
     deploy = verbs.add_parser("deploy", help="Create or update services and wait until they serve.")
     _target(deploy, "deploy")
@@ -69,6 +70,7 @@ def build() -> argparse.ArgumentParser:
         help="Allow a 26th service in the VPC, which makes Express create a second (paid) ALB.",
     )
     deploy.add_argument("--timeout", type=float, default=1800.0, help="Seconds to wait for each deployment.")
+    ops.add_deploy_options(deploy)  # operations (issue 7): --changed, --lock-wait, --parallel
 
     status = verbs.add_parser("status", help="Show every service: state, URL, version, ALB.")
     _env(status)

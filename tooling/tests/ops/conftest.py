@@ -1,0 +1,97 @@
+"""Fixtures for the operations tests: deployers with chosen versions and images, and images in ECR."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import boto3
+import httpx
+import pytest
+
+from expressway.apply import Deployer, Options
+from expressway.image_source import GivenImages, ImageSource
+from expressway.registry import Registry
+from expressway.testing import IMAGE, VERSION
+from expressway.waiting import Clock, HttpProber
+
+FAST = Clock(sleep=lambda _: None)
+REGISTRY_HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+V1 = "1111111111111111111111111111111111111111"
+V2 = "2222222222222222222222222222222222222222"
+
+
+class MakeDeployer(Protocol):
+    def __call__(
+        self,
+        reg: Registry,
+        *,
+        version: str = ...,
+        image: str = ...,
+        images: ImageSource | None = ...,
+        said: list[str] | None = ...,
+        clock: Clock = ...,
+    ) -> Deployer: ...
+
+
+def live_health(request: httpx.Request) -> httpx.Response:
+    """The health endpoint of whichever emulated Express service owns the URL's host: it reports the
+    APP_VERSION of the revision that serves now, as the real service would."""
+    ecs = boto3.client("ecs")
+    for cluster in ecs.list_clusters()["clusterArns"]:
+        for arn in ecs.list_services(cluster=cluster)["serviceArns"]:
+            service: Any = ecs.describe_express_gateway_service(serviceArn=arn)["service"]
+            config = max(service["activeConfigurations"], key=lambda c: c["createdAt"])
+            if any(request.url.host in p["endpoint"] for p in config.get("ingressPaths", [])):
+                env = {e["name"]: e["value"] for e in config["primaryContainer"]["environment"]}
+                return httpx.Response(200, json={"status": "ok", "version": env["APP_VERSION"]})
+    return httpx.Response(404, json={"detail": "no such host"})
+
+
+@pytest.fixture
+def deployer_for() -> MakeDeployer:
+    """Deployers as the CLI builds them, deploying `image` stamped `version`; health reports what runs."""
+
+    def make(
+        reg: Registry,
+        *,
+        version: str = VERSION,
+        image: str = IMAGE,
+        images: ImageSource | None = None,
+        said: list[str] | None = None,
+        clock: Clock = FAST,
+    ) -> Deployer:
+        prober = HttpProber(httpx.MockTransport(live_health), poll=0.0, clock=FAST)
+        sink = said if said is not None else []
+        options = Options(poll=0.0, clock=clock, verify_timeout=0.0)
+        return Deployer(reg, "prod", images or GivenImages(image), prober, version, sink.append, options)
+
+    return make
+
+
+def push_image(repository: str, tag: str) -> str:
+    """Put a (tiny, fake) image manifest into moto's ECR; returns the image URI pinned by digest."""
+    ecr = boto3.client("ecr")
+    with contextlib.suppress(ecr.exceptions.RepositoryAlreadyExistsException):
+        ecr.create_repository(repositoryName=repository)
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "tag": tag}
+    found: Any = ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag)
+    return f"{REGISTRY_HOST}/{repository}@{found['image']['imageId']['imageDigest']}"
+
+
+def image_tags(repository: str) -> dict[str, list[str]]:
+    """Digest -> tags of every image in the repository."""
+    found = boto3.client("ecr").describe_images(repositoryName=repository)["imageDetails"]
+    return {str(i["imageDigest"]): sorted(i.get("imageTags", [])) for i in found}
+
+
+def lifecycle_cleanup(repository: str, keep: Callable[[list[str]], bool]) -> list[str]:
+    """What an ECR lifecycle run does to images its rules select: delete them. Returns their digests."""
+    doomed = [digest for digest, tags in image_tags(repository).items() if not keep(tags)]
+    if doomed:
+        boto3.client("ecr").batch_delete_image(
+            repositoryName=repository, imageIds=[{"imageDigest": d} for d in doomed]
+        )
+    return doomed
