@@ -110,6 +110,39 @@ def destroy(session: nox.Session) -> None:
     _expressway(session, "destroy")
 
 
+# --- expressway operations (issue 7): thin sessions, arguments pass through to the CLI ---
+
+
+@nox.session(python=PYTHON, default=False)
+def rollback(session: nox.Session) -> None:
+    """Redeploy an earlier version's exact image and config (`nox -s rollback -- sensors [--to SHA]`)."""
+    _expressway(session, "rollback")
+
+
+@nox.session(python=PYTHON, default=False)
+def history(session: nox.Session) -> None:
+    """What was deployed when, by whom (`nox -s history -- sensors [--json]`)."""
+    _expressway(session, "history")
+
+
+@nox.session(python=PYTHON, default=False)
+def logs(session: nox.Session) -> None:
+    """A service's log lines (`nox -s logs -- sensors [--follow] [--since 10m] [--json]`)."""
+    _expressway(session, "logs")
+
+
+@nox.session(python=PYTHON, default=False)
+def cost(session: nox.Session) -> None:
+    """Monthly cost estimate per service and total (`nox -s cost -- [--env prod] [--json]`)."""
+    _expressway(session, "cost")
+
+
+@nox.session(python=PYTHON, default=False)
+def new(session: nox.Session) -> None:
+    """Scaffold services/NAME and register it (`nox -s new -- weather`)."""
+    _expressway(session, "new")
+
+
 # --- sensors: run the API locally, and the load benchmark (both outside the default sessions) ---
 
 

@@ -138,6 +138,7 @@ class Operator:
         """Waves in reference order, each wave in parallel; a service whose dependency failed is skipped."""
         registry = self.deployer.registry
         self.deployer.facts()
+        self.ledger.ensure()
         results: dict[str, Result] = {}
         waves: list[list[str]] = []
         level: dict[str, int] = {}

@@ -33,6 +33,7 @@ class MakeDeployer(Protocol):
         images: ImageSource | None = ...,
         said: list[str] | None = ...,
         clock: Clock = ...,
+        say: Callable[[str], None] | None = ...,
     ) -> Deployer: ...
 
 
@@ -62,11 +63,13 @@ def deployer_for() -> MakeDeployer:
         images: ImageSource | None = None,
         said: list[str] | None = None,
         clock: Clock = FAST,
+        say: Callable[[str], None] | None = None,
     ) -> Deployer:
         prober = HttpProber(httpx.MockTransport(live_health), poll=0.0, clock=FAST)
         sink = said if said is not None else []
         options = Options(poll=0.0, clock=clock, verify_timeout=0.0)
-        return Deployer(reg, "prod", images or GivenImages(image), prober, version, sink.append, options)
+        out = say or sink.append
+        return Deployer(reg, "prod", images or GivenImages(image), prober, version, out, options)
 
     return make
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from expressway.aws.dynamodb import Dynamo
@@ -26,12 +27,27 @@ class Ledger:
         self.table = f"{names.prefix}-expressway"
         self._tags = {TAG_PROJECT: names.project, TAG_ENVIRONMENT: names.env}
         self._ready = False
+        self._lock = threading.Lock()
 
     def ensure(self) -> None:
-        if not self._ready:
-            Dynamo(self.environment).ensure_table(
-                self.table, Table(partition_key="pk", sort_key="sk"), self._tags
-            )
+        """Create the table on first use; another deploy creating it at the same moment is fine."""
+        with self._lock:
+            if self._ready:
+                return
+            try:
+                Dynamo(self.environment).ensure_table(
+                    self.table, Table(partition_key="pk", sort_key="sk"), self._tags
+                )
+            except AwsError as exc:
+                if exc.code != "ResourceInUseException":
+                    raise
+                waiter = self.api.get_waiter("table_exists")
+                run(
+                    f"wait for table {self.table}",
+                    waiter.wait,
+                    TableName=self.table,
+                    WaiterConfig={"Delay": 1},
+                )
             self._ready = True
 
     def put(
