@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from expressway.apply import Deployer, Outcome
@@ -52,6 +52,7 @@ class Result:
     url: str | None = None
     seconds: float = 0.0
     detail: str = ""
+    error: ExpresswayError | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -96,7 +97,8 @@ class Operator:
                 self._record(key, at, SUCCEEDED, outcome.action, kind, outcome.url)
         except ExpresswayError as exc:
             detail = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
-            return Result(key, "failed", self.deployer.version, None, time.monotonic() - started, detail)
+            spent = time.monotonic() - started
+            return Result(key, "failed", self.deployer.version, None, spent, detail, exc)
         status = "no-change" if outcome.action == "no-change" else "deployed"
         return Result(key, status, self.deployer.version, outcome.url, time.monotonic() - started)
 
@@ -180,5 +182,5 @@ def summary_json(environment: str, results: list[Result]) -> dict[str, Any]:
     return {
         "environment": environment,
         "ok": all(r.ok for r in results),
-        "services": [r.__dict__ for r in results],
+        "services": [{k: v for k, v in r.__dict__.items() if k != "error"} for r in results],
     }

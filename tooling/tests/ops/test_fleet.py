@@ -139,6 +139,6 @@ def test_deploy_with_a_held_lock_names_the_holder(cli: Cli, deployer_for: MakeDe
     operator.lock("sensors").acquire()
     code, out, err = cli("deploy", "sensors")
     assert code == 1
-    assert "sensors: failed: deploy sensors: locked: arn:aws:sts::123456789012:user/moto on " in out
-    assert "--lock-wait" in out
-    assert "error: deploy: 1 of 1 services did not deploy: sensors (failed)" in err
+    assert out == ""
+    assert "error: deploy sensors: locked: arn:aws:sts::123456789012:user/moto on " in err
+    assert "hint: wait for that deploy, or pass --lock-wait SECONDS" in err

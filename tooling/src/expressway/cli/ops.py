@@ -153,14 +153,23 @@ def deploy(args: argparse.Namespace, console: Console, deployer: Deployer) -> in
         )
     operator = Operator(RecordingDeployer.like(deployer), lock_wait=args.lock_wait)
     results = operator.deploy_many(keys, parallel=max(1, args.parallel))
+    bad = [r for r in results if not r.ok]
+    single = bool(args.service)
+    if single and bad and bad[0].error is not None:
+        raise bad[0].error  # one named service: its own error and hint, as a plain deploy reports it
     if args.json:
         console.data(json.dumps(summary_json(deployer.env, results), indent=2) + "\n")
+    elif single:
+        console.data(f"{results[0].service}: {results[0].url}\n")
     else:
         console.data(summary_text(results))
-    bad = [r for r in results if not r.ok]
     if bad:
         names = ", ".join(f"{r.service} ({r.status})" for r in bad)
-        console.err.write(f"error: deploy: {len(bad)} of {len(results)} services did not deploy: {names}\n")
+        message = f"deploy: {len(bad)} of {len(results)} services did not deploy: {names}"
+        if args.json:
+            console.progress(f"error: {message}")
+        else:
+            console.err.write(f"error: {message}\n")
         return 1
     console.progress(f"next: `expressway status --env {deployer.env}`")
     return 0
