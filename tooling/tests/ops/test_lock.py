@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -117,3 +118,12 @@ def test_two_concurrent_deploys_of_one_service_run_one_and_name_its_holder(
     # the refused deploy changed nothing and recorded nothing; the lock is free again
     assert [r.outcome for r in holding.history.records("sensors")] == ["succeeded"]
     assert second.deploy("sensors").status == "no-change"
+
+
+def test_a_running_deploy_keeps_its_lock_past_one_lease_and_frees_it_after(aws: None, reg: Registry) -> None:
+    ledger = _ledger(reg)
+    with DeployLock(ledger, "sensors", "long deploy", lease=1.5).held():
+        time.sleep(2.5)  # past the first lease: the heartbeat has renewed it
+        with pytest.raises(DeployError, match="long deploy"):
+            DeployLock(ledger, "sensors", "impatient").acquire()
+    assert DeployLock(ledger, "sensors", "impatient").try_acquire()

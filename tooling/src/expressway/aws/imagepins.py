@@ -14,7 +14,15 @@ _ECR = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
     r"(?P<repo>[a-z0-9][a-z0-9._/-]*?)(?:@(?P<digest>sha256:[0-9a-f]{64})|:(?P<tag>[\w.-]+))?$"
 )
-PROTECT_PREFIX = "deployed-"  # the ECR lifecycle policy keeps every image with a tag starting with this
+# aws/ecr.py's lifecycle policy (rule 1) never expires an image with a tag starting with this.
+PROTECT_PREFIX = "deployed-"
+# Asked for explicitly so ECR returns the manifest as pushed instead of converting it.
+_MANIFEST_TYPES = [
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+]
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class ImagePins:
             repositoryName=image.repository,
             registryId=image.account,
             imageIds=[ident],
+            acceptedMediaTypes=_MANIFEST_TYPES,
         )
         images = found.get("images", [])
         return dict(images[0]) if images else None
