@@ -9,7 +9,7 @@ import boto3
 import pytest
 from mypy_boto3_dynamodb import DynamoDBClient
 
-from homestack_sensordata import Reading, ReadingWriter, RetryPolicy, WriteResult
+from homestack_sensordata import Reading, ReadingWriter, RetryPolicy, SensorSnapshot, SensorStore, WriteResult
 from homestack_sensordata.faults import Faults
 from homestack_sensordata.write_support import number
 
@@ -177,3 +177,24 @@ def test_retention_must_be_positive(dynamodb: DynamoDBClient) -> None:
 )
 def test_numbers_are_written_as_plain_decimals(value: float, text: str) -> None:
     assert number(value) == text
+
+
+def test_what_the_writer_stores_the_read_store_serves(store: SensorStore) -> None:
+    late = Reading(sensor_id="porch", ts=T0, values={"temperature": 4.5}, name="Porch")
+    newest = Reading(
+        sensor_id="porch", ts=T0 + timedelta(minutes=5), values={"temperature": 5.25, "humidity": 80}
+    )
+    with writer(store.client) as w:
+        w.write([newest, late])
+    assert store.get_sensor("porch") == SensorSnapshot(
+        sensor_id="porch",
+        name="Porch",
+        ts=T0 + timedelta(minutes=5),
+        values={"temperature": 5.25, "humidity": 80.0},
+        units={"temperature": "C", "humidity": "%"},
+    )
+    page = store.query_readings("porch", T0 - timedelta(hours=1), T0 + timedelta(hours=1))
+    assert [(r.ts, r.values) for r in page.items] == [
+        (T0, {"temperature": 4.5}),
+        (T0 + timedelta(minutes=5), {"temperature": 5.25, "humidity": 80.0}),
+    ]

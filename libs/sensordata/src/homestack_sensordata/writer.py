@@ -208,10 +208,17 @@ class ReadingWriter:
     def _update_snapshots(self, readings: list[Reading], deadline: float) -> set[Key]:
         """Move each sensor's snapshot to its newest reading here; return keys whose update failed."""
         newest: dict[str, Reading] = {}
+        named: dict[str, Reading] = {}  # the newest reading of each sensor that carries a name
         for reading in readings:
             current = newest.get(reading.sensor_id)
             if current is None or reading.ts > current.ts:
                 newest[reading.sensor_id] = reading
+            known = named.get(reading.sensor_id)
+            if reading.name is not None and (known is None or reading.ts > known.ts):
+                named[reading.sensor_id] = reading
+        for sensor_id, reading in newest.items():
+            if reading.name is None and sensor_id in named:  # devices often name themselves only now and then
+                newest[sensor_id] = reading.model_copy(update={"name": named[sensor_id].name})
         results = self._pool.map(lambda r: self._update_snapshot(r, deadline), newest.values())
         return {reading.key for reading, ok in zip(newest.values(), results, strict=True) if not ok}
 
