@@ -93,7 +93,7 @@ def test_a_persistent_failure_answers_503_listing_exactly_what_was_not_stored(se
 
 
 def test_a_slow_database_does_not_hold_up_other_requests(service: Service) -> None:
-    Faults(service.ingest.client).delay("BatchWriteItem", 2.5)
+    Faults(service.ingest.client).delay("BatchWriteItem", 4.0)
     with ThreadPoolExecutor(1) as pool:
         slow = pool.submit(service.post, {"readings": batch(1, 5)})
         time.sleep(0.5)  # the write is now waiting on DynamoDB
@@ -103,4 +103,4 @@ def test_a_slow_database_does_not_hold_up_other_requests(service: Service) -> No
         assert not slow.done()
         assert slow.result().json() == {"received": 5, "stored": 5, "duplicates": 0}
     assert health.status_code == 200
-    assert elapsed < 1.0  # answered while the write was still blocked in a worker thread
+    assert elapsed < 2.0  # answered while the write was still blocked in a worker thread
