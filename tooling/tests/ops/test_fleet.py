@@ -106,6 +106,16 @@ def test_deploy_changed_after_a_libs_change_redeploys_only_its_dependents(cli: C
     assert "dashboard  same" in err
     assert "ingest     changed  code changed since" in err
     assert "homestack-prod-dashboard" not in out
+    code, out, err = cli("plan", "--changed", "--json")
+    assert code == 2
+    events = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    decisions = {d["service"]: d for d in events if d["event"] == "decision"}
+    assert {k: d["changed"] for k, d in decisions.items()} == {
+        "sensors": True,
+        "ingest": True,
+        "dashboard": False,
+    }
+    assert {s["service"] for s in json.loads(out)["steps"]} == {"sensors", "ingest"}
     code, out, err = cli("deploy", "--changed", "--json")
     assert code == 0, err
     document = json.loads(out)

@@ -122,9 +122,8 @@ def changed_keys(args: argparse.Namespace, deployer: Deployer, console: Console)
     failed = {key: reason for key in keys if (reason := history.last_failure(key))}
     root = find_registry(args.registry).parent
     decisions = decide_all(ChangeDetector(root, deployer.registry, deployer.env), live, failed)
-    if getattr(args, "json", False):
-        for decision in decisions:
-            console.progress("changed" if decision.changed else "same", **decision.as_dict())
+    if getattr(args, "json", False):  # one JSON object per service, whatever the progress format
+        console.err.write("".join(json.dumps({"event": "decision", **d.as_dict()}) + "\n" for d in decisions))
     else:
         console.err.write(changed_text(decisions))
     return [d.service for d in decisions if d.changed]
