@@ -179,3 +179,22 @@ def browser(session: nox.Session) -> None:
     # The whole workspace: the test starts the real sensors service next to the dashboard.
     sync(session, "--all-packages", "--group", "dev")
     session.run("pytest", "services/dashboard/tests/browser", "-m", "browser", *session.posargs)
+
+
+# --- the local cloud (issue 9) ---------------------------------------------------------------------
+
+
+@nox.session(python=PYTHON, default=False)
+def dev(session: nox.Session) -> None:
+    """Run the whole fleet on this machine, then open http://homestack-local-dashboard.localhost:8080."""
+    sync(session, "--all-packages")
+    # Ctrl-C: give the local cloud time to stop its processes (nox's default is to kill after 0.5 s).
+    session.run("expressway", "dev", *session.posargs, interrupt_timeout=30, terminate_timeout=10)
+
+
+@nox.session(python=PYTHON, default=False)
+def localcloud(session: nox.Session) -> None:
+    """End to end: `expressway dev` on free ports, every service through the router, a redeploy under load."""
+    sync(session, "--all-packages", "--group", "dev")
+    session.run("mypy", "tooling/e2e/tests")
+    session.run("pytest", "tooling/e2e/tests", *session.posargs)

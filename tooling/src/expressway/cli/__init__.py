@@ -72,6 +72,10 @@ def run(argv: Sequence[str], console: Console, factory: DeployerFactory | None =
     if args.command in ops.COMMANDS:  # operations (issue 7)
         return ops.run(args, path, console, factory)
     reg = registry.load(path)
+    if args.command == "dev":  # the local cloud (issue 9)
+        from expressway.local.devopts import run_dev
+
+        return run_dev(args, path, reg, console)
     if args.command == "validate":
         return _validate(reg, path, args.json, console)
     from expressway.cli.cloud import make_deployer, run_cloud

@@ -68,12 +68,19 @@ def make_deployer(
         verify=base.verify and not getattr(args, "no_verify", False),
         allow_new_alb=base.allow_new_alb or getattr(args, "allow_new_alb", False),
     )
+    version = git_version(root)
+    if environment.endpoint:  # the local cloud (issue 9): services run from source, *.localhost is loopback
+        from expressway.local.source import LocalhostTransport, SourceImages
+
+        if images is None and not getattr(args, "image", []):
+            images = SourceImages(root, version, {key: svc.path for key, svc in reg.services.items()})
+        prober = prober or HttpProber(LocalhostTransport(), poll=options.poll, clock=options.clock)
     return Deployer(
         reg,
         env,
         images or GivenImages.parse(getattr(args, "image", [])),
         prober or HttpProber(poll=options.poll, clock=options.clock),
-        git_version(root),
+        version,
         console.progress,
         options,
     )

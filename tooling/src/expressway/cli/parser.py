@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from expressway.cli import ops
+from expressway.local import devopts
 
 
 def _env(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +46,7 @@ def build() -> argparse.ArgumentParser:
     _json(validate, "the deploy order")
     verbs.add_parser("schema", help="Print the JSON Schema of services.toml.")
     ops.add_commands(verbs)  # operations (issue 7): cost, new, history, rollback, logs
+    devopts.add_parser(verbs)  # the local cloud (issue 9): dev
 
     plan = verbs.add_parser("plan", help="Show what a deploy would change (exit 0/2/1).")
     _target(plan, "plan")
