@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import signal
 import sys
 from types import FrameType
@@ -59,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             "hint: use --host 127.0.0.1 (or ::1)\n"
         )
         return 1
+    # moto builds ~2,600 default AMIs per region on every reset; Express Mode needs none of them
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     install()
     try:
         configure(
