@@ -202,10 +202,11 @@ def test_bad_settings_stop_startup_with_a_clean_message_naming_the_variables(
         with pytest.raises(ConfigurationError):
             await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
 
-    anyio.run(scenario)
+    with capture_logs() as logs:
+        anyio.run(scenario)
     [failed] = failures
-    assert failed["type"] == "lifespan.startup.failed"
-    message = str(failed["message"])
+    assert failed == {"type": "lifespan.startup.failed", "message": ""}
+    [message] = [r["message"] for r in logs if r["level"] == "error"]
     assert message.startswith("strict configuration is invalid: REQUIRED_TABLE: Field required; PORT_NUMBER:")
     assert "Traceback" not in message
     assert "eighty" not in message

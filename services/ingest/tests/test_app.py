@@ -9,8 +9,9 @@ import sys
 
 import pytest
 
+from homestack_common import ConfigurationError
 from homestack_common.testing import capture_logs, client_for
-from homestack_ingest.app import StartupRefusedError, app
+from homestack_ingest.app import app
 from homestack_ingest.settings import get_settings
 from homestack_ingest.testing import Service, settings_for_tests
 
@@ -22,7 +23,7 @@ SHORT = "tooshort-secret"  # 15 characters
     [
         (
             None,
-            "ingest cannot start: INGEST_API_KEY is not set or empty; hint: set it to one or more keys "
+            "ingest cannot start: INGEST_API_KEY is not set or empty\nhint: set it to one or more keys "
             "of at least 16 characters, comma-separated",
         ),
         (" , ", "ingest cannot start: INGEST_API_KEY is not set or empty"),
@@ -40,7 +41,7 @@ def test_the_service_refuses_to_start_without_a_usable_key(keys: str | None, mes
     with (
         get_settings.override(settings_for_tests(ingest_api_key=keys)),
         capture_logs() as records,
-        pytest.raises(StartupRefusedError, match="ingest cannot start"),
+        pytest.raises(ConfigurationError, match="ingest cannot start"),
         client_for(app),
     ):
         pass

@@ -20,6 +20,12 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 logger = logging.getLogger("homestack.app")
 
 
+def _refuse_start(app: FastAPI, error: ConfigurationError) -> None:
+    # One clear line, logged here; the request middleware keeps the server from adding a traceback.
+    logger.error(str(error))
+    app.state.startup_error = str(error)
+
+
 def settings_error(service: str, exc: ValidationError) -> ConfigurationError:
     """Say which environment variables are wrong and why, without echoing their values (maybe secrets)."""
     problems = [
@@ -55,7 +61,7 @@ def create_app(
         except (ValidationError, ConfigurationError) as exc:
             error = settings_error(name, exc) if isinstance(exc, ValidationError) else exc
             configure_logging(name)
-            app.state.startup_error = str(error)
+            _refuse_start(app, error)
             raise error from None
         configure_logging(name, current.log_level, current.log_format)
         logger.info("starting %s", name, extra={"version": current.app_version})
@@ -66,7 +72,7 @@ def create_app(
                 async with lifespan(app):
                     yield
         except ConfigurationError as exc:
-            app.state.startup_error = str(exc)
+            _refuse_start(app, exc)
             raise
         finally:
             logger.info("stopped %s", name)

@@ -36,10 +36,10 @@ def _clean_startup_failure(scope: Scope, send: Send) -> Send:
     """A configuration problem stops the service with its message and hint, not a traceback."""
 
     async def send_clean(message: Message) -> None:
-        if message["type"] == "lifespan.startup.failed":
-            reason = getattr(scope["app"].state, "startup_error", None)
-            if reason:
-                message = {**message, "message": reason}
+        if message["type"] == "lifespan.startup.failed" and getattr(
+            scope["app"].state, "startup_error", None
+        ):
+            message = {**message, "message": ""}  # the reason is already logged, on one line
         await send(message)
 
     return send_clean

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from homestack_common import ApiError
+from homestack_common import ApiError, ConfigurationError
 
 MIN_KEY_LENGTH = 16
 _KEY_CHARS = re.compile(r"[\x21-\x7e]+")  # visible ASCII: what fits in a header unchanged
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="ingest"'}
 
 
-class ConfigError(Exception):
-    """The service is configured so that it must not start; the message says why and how to fix it."""
+# The service is configured so that it must not start; the message says why and how to fix it.
+ConfigError = ConfigurationError
 
 
 @dataclass(frozen=True)
@@ -28,20 +28,22 @@ class ApiKeys:
     @classmethod
     def parse(cls, raw: str | None) -> ApiKeys:
         """Read INGEST_API_KEY; raise ConfigError (never naming a key) when it is unusable."""
-        hint = f"hint: set it to one or more keys of at least {MIN_KEY_LENGTH} characters, comma-separated"
+        hint = f"set it to one or more keys of at least {MIN_KEY_LENGTH} characters, comma-separated"
         keys = [k for k in re.split(r"[,\s]+", raw or "") if k]
         if not keys:
-            raise ConfigError(f"ingest cannot start: INGEST_API_KEY is not set or empty; {hint}")
+            raise ConfigError("ingest cannot start: INGEST_API_KEY is not set or empty", hint=hint)
         for number, key in enumerate(keys, start=1):
             if len(key) < MIN_KEY_LENGTH:
                 raise ConfigError(
                     f"ingest cannot start: key {number} of {len(keys)} in INGEST_API_KEY has {len(key)} "
-                    f"characters, fewer than {MIN_KEY_LENGTH}; {hint}"
+                    f"characters, fewer than {MIN_KEY_LENGTH}",
+                    hint=hint,
                 )
             if not _KEY_CHARS.fullmatch(key):
                 raise ConfigError(
                     f"ingest cannot start: key {number} of {len(keys)} in INGEST_API_KEY has characters "
-                    "other than visible ASCII; hint: use letters, digits and punctuation only"
+                    "other than visible ASCII",
+                    hint="use letters, digits and punctuation only",
                 )
         return cls(tuple(k.encode("ascii") for k in keys))
 

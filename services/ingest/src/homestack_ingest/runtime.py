@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from homestack_ingest.auth import ApiKeys
+from homestack_ingest.auth import ApiKeys, ConfigError
 from homestack_ingest.payload import Limits
 from homestack_ingest.settings import IngestSettings
-from homestack_sensordata import ReadingWriter, RetryPolicy, dynamodb_client
+from homestack_sensordata import ReadingWriter, RegionNotSetError, RetryPolicy, dynamodb_client
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -38,7 +38,10 @@ def build(settings: IngestSettings) -> Ingest:
         max_future_skew=timedelta(seconds=settings.max_future_skew_seconds),
         retention=retention,
     )
-    client = dynamodb_client(settings.aws_region, settings.aws_endpoint_url)
+    try:
+        client = dynamodb_client(settings.aws_region, settings.aws_endpoint_url)
+    except RegionNotSetError as exc:
+        raise ConfigError(f"ingest cannot start: {exc}") from None
     writer = ReadingWriter(
         client,
         sensors_table=settings.sensor_table,
