@@ -53,11 +53,16 @@ def registry_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto in process with the Express Mode emulation, fresh clients, the managed policies AWS has."""
+def lean_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Express emulation installed; moto without the AMIs and managed policies we never use."""
     install()
     monkeypatch.setattr(iam_models.IAMBackend, "_init_aws_policies", _only_attached)
     monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")  # no instances here; saves seconds
+
+
+@pytest.fixture
+def aws(lean_moto: None) -> Iterator[None]:
+    """moto in process with the Express Mode emulation, fresh clients, the managed policies AWS has."""
     with mock_aws():
         session.reset()
         boto3.client("ssm").put_parameter(Name="/homestack/ingest/api-key", Value="k", Type="SecureString")

@@ -71,6 +71,15 @@ def wait_for_deployment(
         clock.sleep(poll)
 
 
+def _via_loopback(url: str) -> tuple[str, dict[str, str]]:
+    """`*.localhost` names (the local cloud's endpoints) do not resolve everywhere: send such a
+    request to 127.0.0.1 with the name in the Host header, which is how the local router routes."""
+    parsed = httpx.URL(url)
+    if parsed.host.endswith(".localhost"):
+        return str(parsed.copy_with(host="127.0.0.1")), {"Host": parsed.netloc.decode()}
+    return url, {}
+
+
 class Prober(Protocol):
     """Checks that a service answers its health path with the version just deployed."""
 
@@ -91,10 +100,14 @@ class HttpProber:
         """A short description of the good answer; DeployError with the last answer seen otherwise."""
         deadline = Deadline(timeout, self.clock)
         seen = "no answer"
-        with httpx.Client(transport=self.transport, timeout=5.0, follow_redirects=False) as web:
+        target, headers = _via_loopback(url)
+        # trust_env=False: a proxy set for the services (the local cloud's) must not catch this check.
+        with httpx.Client(
+            transport=self.transport, timeout=5.0, follow_redirects=False, trust_env=False
+        ) as web:
             while True:
                 try:
-                    answer = web.get(url)
+                    answer = web.get(target, headers=headers)
                     body = (
                         answer.json()
                         if answer.headers.get("content-type", "").startswith("application/json")
