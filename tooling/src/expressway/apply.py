@@ -69,6 +69,8 @@ class Deployer:
         self._urls: dict[str, str] = {}
         self._shared = threading.Lock()
         self._shared_done = False
+        self._tagged: list[dict[str, Any]] | None = None
+        self._placed: int | None = None
 
     def facts(self) -> Facts:
         """Account, region and the one subnet list, looked up once per run."""
@@ -94,8 +96,15 @@ class Deployer:
             return found
         tags = self.names.tags(key)
         same = {k: v for k, v in tags.items() if k != TAG_PROJECT}
-        others = self.ecs.tagged(self.names.cluster, same)
-        return others[0] if others else None
+        with self._shared:
+            # One listing per run: a fleet deploy creating many services looks the cluster up once.
+            if self._tagged is None:
+                self._tagged = self.ecs.tagged(self.names.cluster, {})
+        for other in self._tagged:
+            have = {t["key"]: t["value"] for t in other.get("tags") or []}
+            if all(have.get(k) == v for k, v in same.items()):
+                return other
+        return None
 
     def url_of(self, observed: dict[str, Any] | None) -> str | None:
         for path in active_configuration(observed or {}).get("ingressPaths") or []:
@@ -127,7 +136,7 @@ class Deployer:
             steps.append(plan_service(key, self.spec_for(key, observed, planning=True).request, observed))
         return Plan(self.env, tuple(steps))
 
-    def deploy_all(self, keys: list[str], parallel: int = 8) -> list[Outcome]:
+    def deploy_all(self, keys: list[str], parallel: int = 25) -> list[Outcome]:
         """Deploy `keys`: each wave of independent services in parallel, waves in dependency order."""
         self.facts()
         waves: list[list[str]] = []
@@ -177,14 +186,19 @@ class Deployer:
                 self._shared_done = True
 
     def _check_capacity(self, key: str) -> None:
+        """Refuse a create that would open another ALB; parallel creates of one run count each other."""
         facts = self.facts()
-        used = capacity.count(self.environment, facts.subnets)
         places = self.options.alb_places
+        with self._shared:
+            if self._placed is None:
+                self._placed = capacity.count(self.environment, facts.subnets).used
+            used = capacity.Capacity(self._placed)
+            if used.full(places) and not self.options.allow_new_alb:
+                vpc = self._network.vpc if self._network else "the VPC"
+                capacity.refuse_spill(key, self.environment, used, len(facts.subnets), vpc)
+            self._placed += 1
         if used.used >= places * 4 // 5:
             self.say(f"{key}: {used.used % places or places} of {places} places on the shared ALB are used")
-        if used.full(places) and not self.options.allow_new_alb:
-            vpc = self._network.vpc if self._network else "the VPC"
-            capacity.refuse_spill(key, self.environment, used, len(facts.subnets), vpc)
 
     def _apply(self, key: str, step: Step, desired: Spec) -> dict[str, Any]:
         """Create or update, retrying while IAM has not yet propagated freshly created roles."""

@@ -1,0 +1,1 @@
+"""Deploy benchmark: expressway against the Express Mode emulation with a per-deployment delay."""
