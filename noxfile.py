@@ -110,6 +110,13 @@ def destroy(session: nox.Session) -> None:
     _expressway(session, "destroy")
 
 
+@nox.session(python=PYTHON, default=False)
+def bench_deploy(session: nox.Session) -> None:
+    """Deploy benchmark against the emulation (`-- --delay 10`); prints figures and PASS/MISS."""
+    sync(session, "--package", "expressway")
+    session.run("python", "-m", "bench.deploy", *session.posargs)
+
+
 # --- expressway operations (issue 7): thin sessions, arguments pass through to the CLI ---
 
 

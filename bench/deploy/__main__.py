@@ -108,7 +108,7 @@ def verdict(ok: bool) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--delay", type=float, default=2.0, help="Seconds every deployment takes.")
+    parser.add_argument("--delay", type=float, default=10.0, help="Seconds every deployment takes.")
     parser.add_argument("--poll", type=float, default=0.1, help="Deployer poll interval in seconds.")
     parser.add_argument("--repeat", type=int, default=5, help="Runs of the fast measurements (median).")
     args = parser.parse_args()
