@@ -49,7 +49,8 @@ def tests(session: nox.Session, member: str) -> None:
     """Run one member's tests in a venv holding only that member and its declared dependencies."""
     package, folder = MEMBERS[member]
     sync(session, "--package", package, "--group", "dev")
-    session.run("pytest", f"{folder}/tests", *session.posargs)
+    # `podman` tests build and run real containers: `nox -s containers` runs them.
+    session.run("pytest", f"{folder}/tests", "-m", "not podman", *session.posargs)
 
 
 @nox.session(python=PYTHON)
@@ -205,3 +206,20 @@ def localcloud(session: nox.Session) -> None:
     sync(session, "--all-packages", "--group", "dev")
     session.run("mypy", "tooling/e2e/tests")
     session.run("pytest", "tooling/e2e/tests", *session.posargs)
+
+# --- images: real container builds (slow, needs podman; CI installs it in .ci/run) ---
+
+
+@nox.session(python=PYTHON, default=False)
+def containers(session: nox.Session) -> None:
+    """Build, run and push every service's image with podman for real, then compare sizes (slow)."""
+    sync(session, "--package", "expressway", "--group", "dev")
+    session.run("pytest", "tooling/tests/containers", "-m", "podman", *session.posargs)
+    session.run("python", "-m", "bench.image_sizes")
+
+
+@nox.session(python=PYTHON, default=False)
+def workflows(session: nox.Session) -> None:
+    """Audit the GitHub workflows with zizmor, offline (pinned actions, permissions, injection)."""
+    sync(session, "--only-group", "workflows")
+    session.run("zizmor", "--offline", "--min-severity", "low", ".github/workflows", *session.posargs)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tomllib
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
+from expressway.errors import ExpresswayError
 from expressway.images.builders import DockerBuildx, Podman
 from expressway.images.context import assemble_context
-from expressway.images.errors import ImageError
-from expressway.images.spec import DEFAULT_BASE_IMAGE, ImageSpec
+from expressway.images.specs import image_spec
 from expressway.images.tagging import read_revision, source_url
+from expressway.registry import load, resolve
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,32 +24,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("service", help="The service's key in services.toml, e.g. sensors.")
     parser.add_argument("--out", type=Path, help="Folder to write the context to.")
     parser.add_argument("--root", type=Path, default=Path(), help="The workspace root.")
-    parser.add_argument("--arch", choices=["x86_64", "arm64"], default="x86_64", help="The CPU to build for.")
-    parser.add_argument("--base", default=DEFAULT_BASE_IMAGE, help="The base image.")
+    parser.add_argument("--env", help="The environment whose overrides apply (default: none).")
+    parser.add_argument("--base", help="A base image other than the registry's.")
     parser.add_argument("--python", help="The base image's Python (3.N) if not in its tag.")
     return parser
-
-
-def spec_from_files(root: Path, service: str, **overrides: str | None) -> ImageSpec:
-    """An ImageSpec from services.toml and the service's pyproject.toml."""
-    try:
-        entry = tomllib.loads((root / "services.toml").read_text())["services"][service]
-        manifest = tomllib.loads((root / entry["path"] / "pyproject.toml").read_text())
-    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
-        raise ImageError(
-            f"cannot describe image {service!r}: services.toml or its pyproject.toml is "
-            f"missing or has no such service ({exc})"
-        ) from exc
-    return ImageSpec(
-        service=service,
-        distribution=manifest["project"]["name"],
-        path=entry["path"],
-        app=entry["app"],
-        port=int(entry.get("port", 8000)),
-        architecture="arm64" if overrides.get("arch") == "arm64" else "x86_64",
-        base_image=overrides.get("base") or DEFAULT_BASE_IMAGE,
-        python_version=overrides.get("python"),
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,11 +36,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = args.root.resolve()
     try:
         revision = read_revision(root)
-        spec = spec_from_files(root, args.service, arch=args.arch, base=args.base, python=args.python)
-        spec = replace(spec, revision=revision.sha, source=source_url(root))
+        service = resolve(load(root / "services.toml"), args.service, args.env)
+        spec = image_spec(
+            root,
+            service,
+            revision=revision.sha,
+            source=source_url(root),
+            base_image=args.base,
+            python_version=args.python,
+        )
         out = args.out or root / ".work" / "images" / args.service
         context = assemble_context(spec, root, out.resolve(), epoch=revision.epoch)
-    except ImageError as exc:
+    except ExpresswayError as exc:
         sys.stderr.write(f"error: {exc}\n")
         if exc.hint:
             sys.stderr.write(f"\nhint: {exc.hint}\n")

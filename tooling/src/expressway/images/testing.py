@@ -1,14 +1,20 @@
-"""Test helpers: an in-memory OCI registry behind httpx.MockTransport, standing in for ECR's."""
+"""Test helpers: an in-memory OCI registry (httpx.MockTransport) and tools for container tests."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import socket
+import time
 from dataclasses import dataclass, field
 
 import httpx
 
+from expressway.images.process import run
+
+# Containers started by tests carry this label, so a later run can remove what a killed one left.
+CONTAINER_TEST_LABEL = "dev.expressway.test=containers"
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 INDEX = "application/vnd.oci.image.index.v1+json"
 
@@ -74,3 +80,27 @@ class FakeRegistry:
         if kind == "blobs" and reference in self.blobs:
             return httpx.Response(200, content=self.blobs[reference])
         return httpx.Response(404, json={"errors": [{"code": "MANIFEST_UNKNOWN"}]})
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(url: str, *, timeout: float = 30.0) -> httpx.Response:
+    """GET `url` until it answers; fail with the last error after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return httpx.get(url, timeout=2.0)
+        except httpx.TransportError as exc:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{url} did not answer within {timeout:.0f}s: {exc}") from exc
+            time.sleep(0.2)
+
+
+def podman(env: dict[str, str], *args: str) -> str:
+    """Run podman with a test configuration; return its stdout (an ImageError fails the test)."""
+    return run(["podman", *args], env=env).stdout

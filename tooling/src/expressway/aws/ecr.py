@@ -1,0 +1,183 @@
+"""ECR: the service's image repository (scan on push, lifecycle), registry login and digests."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import botocore.exceptions
+
+from expressway.errors import AwsError, NotFoundError
+from expressway.images.builders import RegistryAuth
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr import ECRClient
+
+T = TypeVar("T")
+
+DEPLOYED_PREFIX = "deployed-"  # deploy tags the image it runs `deployed-<env>`; such images never expire
+KEEP_RECENT = 30  # images kept besides the deployed ones: room to roll back a month of daily deploys
+_NOT_FOUND = {"RepositoryNotFoundException", "ImageNotFoundException"}
+_MANIFEST_TYPES = [
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+]
+
+
+def lifecycle_policy(keep: int = KEEP_RECENT) -> str:
+    """Keep every `deployed-*` image, drop untagged ones after a day, keep the `keep` newest others.
+
+    ECR never expires an image through a lower-priority rule once a higher-priority rule selected
+    it, so rule 1 (deployed images, a count no repository reaches) shields them from rule 3.
+    """
+    rules: list[dict[str, Any]] = [
+        {
+            "rulePriority": 1,
+            "description": "never expire images a service runs (tagged deployed-<env>)",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPrefixList": [DEPLOYED_PREFIX],
+                "countType": "imageCountMoreThan",
+                "countNumber": 10000,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 2,
+            "description": "drop untagged images (superseded pushes) after a day",
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": 1,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 3,
+            "description": f"keep the {keep} most recent other images",
+            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep},
+            "action": {"type": "expire"},
+        },
+    ]
+    return json.dumps({"rules": rules}, sort_keys=True)
+
+
+class Ecr:
+    """One ECR client's repositories, as expressway uses them."""
+
+    def __init__(self, client: ECRClient) -> None:
+        self.api = client
+
+    def ensure_repository(self, name: str, tags: dict[str, str] | None = None) -> str:
+        """Create the repository if missing; (re)apply scan on push and the lifecycle policy; its URI."""
+        try:
+            found = _call(
+                f"describe ECR repository {name}", self.api.describe_repositories, repositoryNames=[name]
+            )
+            repository = found["repositories"][0]
+        except NotFoundError:
+            created = _call(
+                f"create ECR repository {name}",
+                self.api.create_repository,
+                repositoryName=name,
+                imageTagMutability="MUTABLE",  # deploy moves `deployed-<env>` from image to image
+                imageScanningConfiguration={"scanOnPush": True},
+                tags=[{"Key": key, "Value": value} for key, value in sorted((tags or {}).items())],
+            )
+            repository = created["repository"]
+        if not repository.get("imageScanningConfiguration", {}).get("scanOnPush"):
+            _call(
+                f"turn on scan on push for {name}",
+                self.api.put_image_scanning_configuration,
+                repositoryName=name,
+                imageScanningConfiguration={"scanOnPush": True},
+            )
+        _call(
+            f"set the lifecycle policy of {name}",
+            self.api.put_lifecycle_policy,
+            repositoryName=name,
+            lifecyclePolicyText=lifecycle_policy(),
+        )
+        return str(repository["repositoryUri"])
+
+    def authorization(self) -> tuple[str, RegistryAuth]:
+        """The registry host and the credentials a push and the registry API take (valid 12 h)."""
+        found = _call("get an ECR login token", self.api.get_authorization_token)
+        data = found["authorizationData"][0]
+        username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
+        host = str(data["proxyEndpoint"]).removeprefix("https://")
+        return host, RegistryAuth(username, password)
+
+    def image_digest(self, repository: str, tag: str) -> str | None:
+        """The digest `repository:tag` points at, or None if there is no such tag."""
+        try:
+            found = _call(
+                f"describe image {repository}:{tag}",
+                self.api.describe_images,
+                repositoryName=repository,
+                imageIds=[{"imageTag": tag}],
+            )
+        except NotFoundError:
+            return None
+        details = found.get("imageDetails", [])
+        return str(details[0]["imageDigest"]) if details else None
+
+    def mark_deployed(self, repository: str, digest: str, environment: str) -> None:
+        """Point `deployed-<environment>` at `digest`, which the lifecycle policy then keeps."""
+        tag = f"{DEPLOYED_PREFIX}{environment}"
+        found = _call(
+            f"read image {repository}@{digest}",
+            self.api.batch_get_image,
+            repositoryName=repository,
+            imageIds=[{"imageDigest": digest}],
+            acceptedMediaTypes=_MANIFEST_TYPES,
+        )
+        if not found.get("images"):
+            raise NotFoundError(
+                f"tag {repository}@{digest} as {tag}: no such image",
+                operation="BatchGetImage",
+                code="ImageNotFoundException",
+            )
+        image = found["images"][0]
+        extra = (
+            {"imageManifestMediaType": image["imageManifestMediaType"]}
+            if "imageManifestMediaType" in image
+            else {}
+        )
+        try:
+            _call(
+                f"tag {repository}@{digest} as {tag}",
+                self.api.put_image,
+                repositoryName=repository,
+                imageManifest=image["imageManifest"],
+                imageTag=tag,
+                **extra,
+            )
+        except AwsError as exc:
+            if exc.code != "ImageAlreadyExistsException":  # the tag already points there
+                raise
+
+
+@contextmanager
+def _wrapped(what: str) -> Iterator[None]:
+    try:
+        yield
+    except botocore.exceptions.ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        message = str(error.get("Message", "")).strip() or "no message"
+        kind = NotFoundError if code in _NOT_FOUND else AwsError
+        raise kind(f"{what}: {code}: {message}", operation=exc.operation_name, code=code) from exc
+    except botocore.exceptions.BotoCoreError as exc:
+        raise AwsError(f"{what}: {exc}", operation="", code=type(exc).__name__) from exc
+
+
+def _call(what: str, fn: Callable[..., T], **kwargs: Any) -> T:
+    with _wrapped(what):
+        return fn(**kwargs)
