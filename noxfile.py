@@ -207,6 +207,7 @@ def localcloud(session: nox.Session) -> None:
     session.run("mypy", "tooling/e2e/tests")
     session.run("pytest", "tooling/e2e/tests", *session.posargs)
 
+
 # --- images: real container builds (slow, needs podman; CI installs it in .ci/run) ---
 
 

@@ -7,8 +7,10 @@ without CAP_SYS_RESOURCE, so containers get limits below them.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tarfile
+import tempfile
 from pathlib import Path
 
 from expressway.images.errors import ImageError
@@ -27,7 +29,10 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 """
 # Docs, man pages, locales and apt's downloads are not needed to run Python (apt's folders stay).
+# Device nodes go too: the runtime mounts its own /dev, and nodes such as dev/zero in a layer make
+# any tool that copies the work folder read forever.
 _STRIPPED = (
+    "dev/*",
     "var/cache/apt/archives/*.deb",
     "var/cache/apt/*.bin",
     "var/lib/apt/lists/*_*",
@@ -45,12 +50,18 @@ _BASE_CHANGES = (
 
 def podman_environment(workdir: Path) -> dict[str, str]:
     """Write podman's config and storage settings under `workdir`; return the env that uses them."""
-    for folder in ("storage", "runroot", "tmp"):
+    for folder in ("storage", "tmp"):
         (workdir / folder).mkdir(parents=True, exist_ok=True)
+    # Run state (fifos, locks, sockets) is transient by design: it goes to the system's temporary
+    # folder, not into the checkout, one folder per work folder.
+    runroot = (
+        Path(tempfile.gettempdir())
+        / f"expressway-podman-{hashlib.sha256(str(workdir.resolve()).encode()).hexdigest()[:12]}"
+    )
+    runroot.mkdir(mode=0o700, exist_ok=True)
     (workdir / "containers.conf").write_text(_CONTAINERS_CONF)
     (workdir / "storage.conf").write_text(
-        f'[storage]\ndriver = "overlay"\ngraphroot = "{workdir / "storage"}"\n'
-        f'runroot = "{workdir / "runroot"}"\n'
+        f'[storage]\ndriver = "overlay"\ngraphroot = "{workdir / "storage"}"\nrunroot = "{runroot}"\n'
     )
     return {
         "CONTAINERS_CONF": str(workdir / "containers.conf"),
