@@ -42,6 +42,7 @@ SERVICES = sorted(load(ROOT / "services.toml").services)  # every service, not a
 _OFFLINE = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_REGION": "eu-west-1",  # what ECS sets in a task
     "AWS_DEFAULT_REGION": "eu-west-1",
     "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
 }
