@@ -1,8 +1,11 @@
-"""Test helpers shipped with expressway: a small valid registry to mutate (tests and peers)."""
+"""Test helpers shipped with expressway: a small valid registry to mutate, a clean copy of a checkout."""
 
 from __future__ import annotations
 
 import copy
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -80,3 +83,34 @@ class FakeService:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.urls.append(str(request.url))
         return httpx.Response(self.status, json={"status": "ok", "version": self.version})
+
+
+# What a checkout holds that is not source: build, test and cache output (can be gigabytes).
+_NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv*", ".nox", ".work", "test-output", "__pycache__", "*_cache", ".hypothesis", "node_modules"
+)
+
+
+def copy_checkout(source: Path, dest: Path) -> Path:
+    """Copy the source files of the checkout at `source` to `dest` (no .git, caches or build output).
+
+    In a git checkout that is exactly what git tracks plus untracked files it does not ignore, so a
+    test works on the tree a commit would hold, never on gigabytes of local venvs and image caches.
+    """
+    listing = subprocess.run(  # noqa: S603 - fixed argv to the git on PATH
+        ["git", "-C", str(source), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],  # noqa: S607
+        capture_output=True,
+        check=False,
+    )
+    if listing.returncode != 0:
+        shutil.copytree(source, dest, ignore=_NOT_SOURCE, symlinks=True)
+        return dest
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in sorted({n for n in listing.stdout.decode().split("\0") if n}):
+        origin = source / name
+        if not origin.is_file():  # deleted in the work tree but still in the index
+            continue
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(origin, target, follow_symlinks=False)
+    return dest

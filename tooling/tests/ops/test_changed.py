@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,11 +10,9 @@ import pytest
 
 from expressway.changed import ChangeDetector, Workspace, changed_text, decide_all
 from expressway.registry import load
+from expressway.testing import copy_checkout
 
 REPO = Path(__file__).resolve().parents[3]
-_SKIP = shutil.ignore_patterns(
-    ".git", ".venv*", ".nox", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "node_modules"
-)
 SERVICES = ("sensors", "ingest", "dashboard")
 
 
@@ -35,7 +32,7 @@ def _commit(root: Path, message: str) -> str:
 def repo(tmp_path: Path) -> Path:
     """This repository's files in a fresh git repository with one commit."""
     root = tmp_path / "repo"
-    shutil.copytree(REPO, root, ignore=_SKIP, symlinks=True)
+    copy_checkout(REPO, root)
     _git(root, "init", "-q")
     _commit(root, "deployed")
     return root

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,21 +13,19 @@ from expressway.console import Console
 from expressway.fleet import Operator, RecordingDeployer
 from expressway.local.emulation import faults
 from expressway.registry import Registry, load
+from expressway.testing import copy_checkout
 
 from .conftest import MakeDeployer
 from .test_changed import _commit, _git, _touch
 
 REPO = Path(__file__).resolve().parents[3]
-_SKIP = shutil.ignore_patterns(
-    ".git", ".venv*", ".nox", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "node_modules"
-)
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """This repository's files in a fresh git repository with one commit."""
     root = tmp_path / "repo"
-    shutil.copytree(REPO, root, ignore=_SKIP, symlinks=True)
+    copy_checkout(REPO, root)
     _git(root, "init", "-q")
     _commit(root, "first")
     return root

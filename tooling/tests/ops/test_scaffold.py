@@ -13,18 +13,16 @@ from expressway.cli import main
 from expressway.errors import ExpresswayError, UsageError
 from expressway.registry import load
 from expressway.scaffold import scaffold
+from expressway.testing import copy_checkout
 
 REPO = Path(__file__).resolve().parents[3]
-_SKIP = shutil.ignore_patterns(
-    ".git", ".venv", ".nox", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "node_modules"
-)
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A copy of this repository's workspace (sources, registry, lockfile) to scaffold into."""
     copy = tmp_path / "repo"
-    shutil.copytree(REPO, copy, ignore=_SKIP, symlinks=True)
+    copy_checkout(REPO, copy)
     return copy
 
 
