@@ -250,10 +250,12 @@ def test_stopping_leaves_no_process_behind(cloud: Cloud) -> None:
     members = descendants(cloud.process.pid) | cloud.members
     assert len(members) >= 5  # emulator, three services, simulator
 
-    cloud.process.send_signal(signal.SIGINT)
+    os.killpg(cloud.process.pid, signal.SIGINT)  # what Ctrl-C in its terminal does
     code = cloud.process.wait(timeout=60)
 
     assert code == 0, cloud.output()[-3000:]
+    assert "dev: stopped; no process left behind" in cloud.output()
+    assert "Traceback" not in cloud.output()
     time.sleep(0.5)
     assert [pid for pid in members if alive(pid)] == []
     for port in (cloud.port, cloud.aws_port):  # nothing listens there any more

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
 import httpx
@@ -268,6 +269,15 @@ async def _lifespan(router: Router, receive: Receive, send: Send) -> None:
             return
 
 
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signals to its owner: `expressway dev` stops the pieces in order
+    (services first, the router after them), where uvicorn would stop the router at the first Ctrl-C."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 def server(router: Router, port: int, host: str = "127.0.0.1") -> uvicorn.Server:
     """A uvicorn server for the router (its `serve()` runs until `should_exit` is set)."""
     config = uvicorn.Config(
@@ -280,4 +290,4 @@ def server(router: Router, port: int, host: str = "127.0.0.1") -> uvicorn.Server
         lifespan="on",
         timeout_graceful_shutdown=5,
     )
-    return uvicorn.Server(config)
+    return _Server(config)
