@@ -106,6 +106,13 @@ class Ecr:
         )
         return str(repository["repositoryUri"])
 
+    def repository_uri(self, name: str) -> str:
+        """The URI of an existing repository; NotFoundError when there is none."""
+        found = _call(
+            f"describe ECR repository {name}", self.api.describe_repositories, repositoryNames=[name]
+        )
+        return str(found["repositories"][0]["repositoryUri"])
+
     def authorization(self) -> tuple[str, RegistryAuth]:
         """The registry host and the credentials a push and the registry API take (valid 12 h)."""
         found = _call("get an ECR login token", self.api.get_authorization_token)

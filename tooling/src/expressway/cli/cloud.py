@@ -75,6 +75,13 @@ def make_deployer(
         if images is None and not getattr(args, "image", []):
             images = SourceImages(root, version, {key: svc.path for key, svc in reg.services.items()})
         prober = prober or HttpProber(LocalhostTransport(), poll=options.poll, clock=options.clock)
+    elif images is None and not getattr(args, "image", []):
+        # AWS without --image (issue 8): build this checkout's images, push them to ECR, pin the digests.
+        from expressway.aws.ecr import Ecr
+        from expressway.aws.session import client
+        from expressway.images.source import BuiltImages
+
+        images = BuiltImages(root=root, registry=reg, env=env, ecr=Ecr(client(environment, "ecr")))
     return Deployer(
         reg,
         env,
