@@ -70,6 +70,7 @@ def typecheck(session: nox.Session) -> None:
         session.run("mypy", *session.posargs, *targets)
     session.run("mypy", "noxfile.py", "conftest.py")
     session.run("mypy", "bench")
+    session.run("mypy", "reliability")
 
 
 # --- expressway: thin sessions that pass their arguments to the CLI (no deploy logic here) ---
@@ -224,3 +225,15 @@ def workflows(session: nox.Session) -> None:
     """Audit the GitHub workflows with zizmor, offline (pinned actions, permissions, injection)."""
     sync(session, "--only-group", "workflows")
     session.run("zizmor", "--offline", "--min-severity", "low", ".github/workflows", *session.posargs)
+
+
+# --- reliability: fuzzing, faults, security and load with figures (outside the defaults; CI runs it) ---
+
+
+@nox.session(python=PYTHON, default=False)
+def reliability(session: nox.Session) -> None:
+    """Bad input, injected faults and load on the whole fleet; prints cases, faults, requests, losses,
+    p99 and memory growth (`nox -s reliability -- --duration 20` shortens each load phase)."""
+    sync(session, "--all-packages", "--group", "dev", "--group", "reliability")
+    # `python -m` puts the repository root on sys.path: the suite reuses the bench plumbing.
+    session.run("python", "-m", "pytest", "reliability", *session.posargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +195,20 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_invalid_toml_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"^services.toml: not valid TOML: "):
         parse("[project\nname=1")
+
+
+def test_a_toml_date_anywhere_is_a_config_error_naming_its_path() -> None:
+    # Found by the reliability suite's registry fuzzing: a date reached json.dumps and escaped as TypeError.
+    changes = {
+        "environments": {"prod": {"region": [time(7, 30)]}},
+        "services": {"sensors": {"port": date(2026, 11, 26)}},
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse(registry_text(changes))
+    assert caught.value.problems == (
+        "services.toml: environments.prod.region.0: a TOML date or time is not valid here",
+        "services.toml: services.sensors.port: a TOML date or time is not valid here",
+    )
 
 
 def test_missing_file_says_where_it_looked(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import difflib
 import json
 import re
 import tomllib
+from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -204,12 +205,23 @@ def _message(error: Any) -> str:
     return f"{msg[0].lower()}{msg[1:]} (got {value!r})"
 
 
+def _dates(raw: Any, path: str = "") -> list[str]:
+    if isinstance(raw, dict):
+        return [p for key, value in raw.items() for p in _dates(value, f"{path}.{key}".lstrip("."))]
+    if isinstance(raw, list):
+        return [p for index, value in enumerate(raw) for p in _dates(value, f"{path}.{index}")]
+    return [path] if isinstance(raw, date | time) else []  # a datetime is a date too
+
+
 def parse(text: str, source: str = "services.toml") -> Registry:
     """Parse and validate registry text; every problem becomes one `source: path: why` line."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{source}: not valid TOML: {exc}"]) from exc
+    dated = _dates(raw)
+    if dated:  # no field takes a TOML date or time, and JSON below could not even carry one
+        raise ConfigError([f"{source}: {path}: a TOML date or time is not valid here" for path in dated])
     try:
         # Through JSON so strict mode accepts TOML arrays for tuples and nothing gets coerced.
         registry = Registry.model_validate_json(json.dumps(raw))
