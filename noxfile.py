@@ -64,7 +64,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """Type-check every member, sources and tests, with mypy in strict mode."""
-    sync(session, "--all-packages", "--group", "dev")
+    sync(session, "--all-packages", "--group", "dev", "--group", "reliability")
     for _, folder in MEMBERS.values():
         targets = [path for path in (f"{folder}/src", f"{folder}/tests") if (ROOT / path).is_dir()]
         session.run("mypy", *session.posargs, *targets)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reliability.figures import Figures
-from reliability.fleet import Fleet, running_fleet
+from reliability.fleet import AWS_ENV, Fleet, running_fleet
 
 _FIGURES = pytest.StashKey[Figures]()
 
@@ -34,6 +34,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         terminalreporter.write_line(line)
 
 
+@pytest.fixture(autouse=True)
+def _same_credentials_as_the_services(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fleet's fake keys here too: DynamoDB Local keeps one database per access key and region."""
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.fixture(scope="session")
 def figures(pytestconfig: pytest.Config) -> Figures:
     return pytestconfig.stash[_FIGURES]
@@ -46,8 +53,9 @@ def duration(pytestconfig: pytest.Config) -> float:
 
 
 @pytest.fixture(scope="session")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    """sensors, ingest and dashboard as uvicorn processes on loopback, over one seeded moto server."""
+def fleet(tmp_path_factory: pytest.TempPathFactory, figures: Figures) -> Iterator[Fleet]:
+    """sensors, ingest and dashboard as uvicorn processes on loopback, over one seeded local DynamoDB."""
     logs: Path = tmp_path_factory.mktemp("logs")
     with running_fleet(logs) as running:
+        figures.note(f"DynamoDB: {running.engine} on loopback")
         yield running

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psutil
-from bench.support.dynamodb import FAKE_CREDENTIALS, moto_server, use_fake_credentials
+from bench.support.dynamodb import FAKE_CREDENTIALS, local_dynamodb, use_fake_credentials
 from bench.support.seed import seed
 from bench.support.servers import uvicorn_app
 
@@ -19,7 +19,7 @@ READINGS_TABLE = "reliability-readings"
 KEY = "reliability-key-7f3a9c2e11d04b6a"
 OLD_KEY = "reliability-old-key-55e0c8a1b2d3"
 CURSOR_KEY = "reliability-cursor-key-9b8a7c6d5e4f"
-SECRETS = (KEY, OLD_KEY, CURSOR_KEY)
+SECRETS = {"ingest key": KEY, "older ingest key": OLD_KEY, "cursor key": CURSOR_KEY}
 # Children must never find a real identity either: fake keys, no profile, no config file.
 AWS_ENV = {**FAKE_CREDENTIALS, "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
 
@@ -28,6 +28,7 @@ AWS_ENV = {**FAKE_CREDENTIALS, "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDE
 class Fleet:
     """Base URLs of the running services, the DynamoDB endpoint, the seeded sensor ids and the logs."""
 
+    engine: str
     dynamodb: str
     sensors: str
     ingest: str
@@ -70,7 +71,8 @@ def server_process(base_url: str) -> psutil.Process:
 def running_fleet(logs: Path) -> Iterator[Fleet]:
     use_fake_credentials()  # session fixtures start before the per-test fake-credentials fixture
     with contextlib.ExitStack() as stack:
-        dynamodb = stack.enter_context(moto_server())
+        # DynamoDB Local where Java and npm are (CI installs them for the benches), else moto server.
+        engine, dynamodb = stack.enter_context(local_dynamodb("auto"))
         ids = seed(dynamodb, sensors_table=SENSORS_TABLE, readings_table=READINGS_TABLE, sensors=12)
         env = service_env(dynamodb, INGEST_API_KEY=f"{KEY},{OLD_KEY}")
         sensors = stack.enter_context(
@@ -86,4 +88,4 @@ def running_fleet(logs: Path) -> Iterator[Fleet]:
                 log=logs / "dashboard.log",
             )
         )
-        yield Fleet(dynamodb, sensors, ingest, dashboard, ids, logs)
+        yield Fleet(engine, dynamodb, sensors, ingest, dashboard, ids, logs)
