@@ -14,11 +14,11 @@ import httpx
 import pytest
 
 from expressway.desired import Facts, spec
-from expressway.images.__main__ import spec_from_files
 from expressway.images.dockerfile import render_dockerfile
+from expressway.images.specs import image_spec
 from expressway.names import Names
 from expressway.policies import READ_ACTIONS, WRITE_ACTIONS
-from expressway.registry import Registry, load
+from expressway.registry import Registry, load, resolve
 from homestack_sensordata import dynamodb_client
 from reliability.figures import Figures
 from reliability.fleet import KEY, OLD_KEY, READINGS_TABLE, SECRETS, Fleet
@@ -162,8 +162,10 @@ def _declared_tables(registry: Registry, env: str, key: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("service", ["sensors", "ingest", "dashboard"])
-def test_every_service_image_runs_as_a_non_root_user(service: str) -> None:
-    dockerfile = render_dockerfile(spec_from_files(ROOT, service), context_digest="0" * 64, epoch=0)
+@pytest.mark.parametrize("env", ["prod", "local"])
+def test_every_service_image_runs_as_a_non_root_user(service: str, env: str) -> None:
+    spec_ = image_spec(ROOT, resolve(load(ROOT / "services.toml"), service, env))
+    dockerfile = render_dockerfile(spec_, context_digest="0" * 64, epoch=0)
     instructions = [line.split(None, 1) for line in dockerfile.splitlines() if line and line[0].isupper()]
     after_from = instructions[max(i for i, (word, _) in enumerate(instructions) if word == "FROM") :]
     users = [rest.strip() for word, rest in after_from if word == "USER"]
