@@ -195,7 +195,7 @@ def browser(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False)
 def dev(session: nox.Session) -> None:
-    """Run the whole fleet on this machine, then open http://homestack-local-dashboard.localhost:8080."""
+    """Run the whole fleet on this machine, then open http://dashboard.localhost:8080."""
     sync(session, "--all-packages")
     # Ctrl-C: give the local cloud time to stop its processes (nox's default is to kill after 0.5 s).
     session.run("expressway", "dev", *session.posargs, interrupt_timeout=30, terminate_timeout=10)

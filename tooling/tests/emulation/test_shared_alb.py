@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from expressway.local.emulation import EmulatorConfig
 from expressway.local.emulation.testing import EmulatedAws
 
 MANAGED = {"Key": "AmazonECSManaged", "Value": "true"}
@@ -124,6 +125,16 @@ def test_local_mode_hands_out_localhost_endpoints_the_router_can_match(aws: Emul
     with pytest.raises(ClientError) as error:
         aws.create_service("my-app")  # the same host name as my_app
     assert "already used" in error.value.response["Error"]["Message"]
+
+
+def test_local_mode_can_leave_a_project_prefix_out_of_host_names(aws: EmulatedAws) -> None:
+    aws.configure(local_port=8080, local_strip_prefix="homestack-local-")
+    created = aws.create_service("homestack-local-sensors")
+    other = aws.create_service("elsewhere-api")
+    assert _endpoint(created) == "sensors.localhost:8080"
+    assert _endpoint(other) == "elsewhere-api.localhost:8080"
+    with pytest.raises(ValueError, match="local_strip_prefix: 'not a prefix' is not a service name prefix"):
+        EmulatorConfig(local_strip_prefix="not a prefix")
 
 
 def test_auto_scaling_objects_follow_the_scaling_target(aws: EmulatedAws) -> None:

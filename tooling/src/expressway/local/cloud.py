@@ -19,6 +19,7 @@ import httpx
 from expressway.aws.session import client
 from expressway.console import Console
 from expressway.errors import ExpresswayError, UsageError
+from expressway.names import Names
 from expressway.registry import Registry
 
 from .devopts import DevOptions, check_port, endpoint_of
@@ -99,8 +100,11 @@ class LocalCloud:
                 self.line(text)
 
         emulator = Child(log, "aws")
+        # Host names as a person types them: sensors.localhost, not homestack-local-sensors.localhost.
+        strip = Names.of(self.registry, self.options.env).prefix + "-"
         command = [sys.executable, "-m", "expressway.local.server", "--host", self.host,
-                   "--port", str(self.aws_port), "--local-port", str(self.options.port)]  # fmt: skip
+                   "--port", str(self.aws_port), "--local-port", str(self.options.port),
+                   "--local-strip-prefix", strip]  # fmt: skip
         # Real AWS holds its managed policies (the deploy attaches two); no instance needs moto's AMIs.
         tuning = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
         await emulator.spawn(command, {**os.environ, **tuning})

@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
         help="local mode: endpoints become <service>.<local-domain>:<local-port>",
     )
     parser.add_argument("--local-domain", default="localhost", help="domain for local mode")
+    parser.add_argument(
+        "--local-strip-prefix",
+        default="",
+        help="local mode: a service-name prefix left out of host names (e.g. homestack-local-)",
+    )
     parser.add_argument("--provisioning-seconds", type=float, default=0.0)
     parser.add_argument("--deployment-seconds", type=float, default=0.0)
     parser.add_argument("--draining-seconds", type=float, default=0.0)
@@ -68,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             baseline=True,
             local_port=args.local_port,
             local_domain=args.local_domain,
+            local_strip_prefix=args.local_strip_prefix,
             provisioning_seconds=args.provisioning_seconds,
             deployment_seconds=args.deployment_seconds,
             draining_seconds=args.draining_seconds,

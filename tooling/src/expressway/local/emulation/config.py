@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,9 @@ class EmulatorConfig:
     settle_reads: int = 1
     local_port: int | None = None  # set: endpoints are "<service>.<local_domain>:<port>"
     local_domain: str = "localhost"
+    # Local mode only: a service name prefix left out of host names, so the project's
+    # "homestack-local-sensors" answers at sensors.localhost (as a person would type it).
+    local_strip_prefix: str = ""
     services_per_alb: int = 25
 
     def __post_init__(self) -> None:
@@ -40,6 +44,9 @@ class EmulatorConfig:
         domain: object = self.local_domain
         if not isinstance(domain, str) or not domain:
             raise ValueError(f"local_domain: {domain!r} is not a domain")
+        prefix: object = self.local_strip_prefix
+        if not isinstance(prefix, str) or not re.fullmatch(r"[A-Za-z0-9_-]*", prefix):
+            raise ValueError(f"local_strip_prefix: {prefix!r} is not a service name prefix")
 
     @property
     def local(self) -> bool:

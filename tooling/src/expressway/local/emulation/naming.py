@@ -17,8 +17,11 @@ def arn(backend: Any, kind: str, *parts: str) -> str:
 
 
 def endpoint(backend: Any, name: str) -> str:
-    """`<2 chars>-<32 hex>.ecs.<region>.on.aws`, or `<name>.<domain>:<port>` in local mode."""
+    """`<2 chars>-<32 hex>.ecs.<region>.on.aws`, or `<name>.<domain>:<port>` in local mode (the
+    configured `local_strip_prefix` left out of the name)."""
     config = current_config()
+    if config.local and config.local_strip_prefix and name.startswith(config.local_strip_prefix):
+        name = name[len(config.local_strip_prefix) :] or name
     label = re.sub(r"[^a-z0-9-]", "-", name.lower()).strip("-") or "service"
     if config.local:
         return f"{label}.{config.local_domain}:{config.local_port}"
