@@ -63,6 +63,11 @@ def _service(name: str = "homestack-prod-sensors") -> dict[str, Any]:
     return dict(ecs.describe_express_gateway_service(serviceArn=arn)["service"])
 
 
+def _deployment_status(arn: str) -> str:
+    found = boto3.client("ecs").describe_service_deployments(serviceDeploymentArns=[arn])
+    return str(found["serviceDeployments"][0]["status"])
+
+
 @pytest.mark.usefixtures("aws")
 def test_throttling_past_the_first_retries_and_iam_propagation_still_deploy(
     registry: Registry, figures: Figures
@@ -151,16 +156,13 @@ def test_ctrl_c_during_the_wait_leaves_the_deploy_running_and_a_rerun_picks_up_t
     with pytest.raises(KeyboardInterrupt):
         deployer(registry, clock=Clock(sleep=interrupted)).deploy("sensors")
     figures.count("faults injected")
-    service = _service()
-    assert service["status"]["statusCode"] in (
-        "ACTIVE",
-        "PENDING",
-        "DRAINING",
-        "PROVISIONING",
-        "IN_PROGRESS",
-    ), service
+    interrupted_deployment = _service()["currentDeployment"]
+    assert _deployment_status(interrupted_deployment) == "IN_PROGRESS"  # Ctrl-C did not stop the deploy
     said: list[str] = []
     outcome = deployer(registry, said, clock=Clock()).deploy("sensors")  # real sleeps: waits out the delay
     assert outcome.action == "no-change"
     assert any("SUCCESSFUL" in line for line in said), said
+    # The re-run waited for the very deployment the interrupted run started; it started none of its own.
+    assert _service()["currentDeployment"] == interrupted_deployment
+    assert _deployment_status(interrupted_deployment) == "SUCCESSFUL"
     assert len(boto3.client("ecs").list_services(cluster="homestack-prod")["serviceArns"]) == 1
