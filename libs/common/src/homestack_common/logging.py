@@ -7,6 +7,7 @@ import logging
 import queue
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -61,7 +62,10 @@ class ServiceLogHandler(logging.Handler):
     normal shutdown. configure_logging replaces this handler, never stacks a second one.
     """
 
-    _BATCH = 512
+    _BATCH = 4096
+    # The writer wakes at most this often: waking per record would hand the GIL to this thread on every
+    # request (measured: a queue put cost as much as the rest of a cached request).
+    _LINGER_SECONDS = 0.05
 
     def __init__(self, stream: TextIO, formatter: logging.Formatter) -> None:
         super().__init__()
@@ -81,6 +85,7 @@ class ServiceLogHandler(logging.Handler):
     def _write_forever(self) -> None:
         while True:
             batch = [self._queue.get()]
+            time.sleep(self._LINGER_SECONDS)
             while len(batch) < self._BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
@@ -131,6 +136,12 @@ def configure_logging(
     uvicorn's own access log is switched off: the request middleware writes one richer line per request.
     """
     stream = stream or sys.stdout
+    # Per the logging HOWTO's "Optimization" section: our lines never show the caller's file and line,
+    # thread or process, so don't collect them on every record (a stack walk per request otherwise).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     use_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
     handler = ServiceLogHandler(stream, JsonFormatter(service) if use_json else TextFormatter())
     root = logging.getLogger()
