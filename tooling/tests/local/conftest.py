@@ -10,7 +10,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import httpx
@@ -18,12 +18,14 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from expressway.local.emulation import install
+from expressway.local.emulation.alb import forward
 from expressway.local.process import ServiceProcess, ServiceSpec, free_endpoint
 from expressway.local.router import Router, server
 from expressway.local.routes import read_routes
 
 if TYPE_CHECKING:
     from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+    from mypy_boto3_elbv2.type_defs import ActionTypeDef
 
 APPS = Path(__file__).parent / "apps"
 REGION = "eu-west-1"
@@ -91,7 +93,7 @@ class Alb:
             ListenerArn=self.listener,
             Priority=next(self.priorities),
             Conditions=[{"Field": "host-header", "HostHeaderConfig": {"Values": [host]}}],
-            Actions=[forward(groups[0], groups[1])],
+            Actions=[cast("ActionTypeDef", forward(groups[0], groups[1]))],
         )["Rules"][0]["RuleArn"]
         return rule, groups[0], groups[1]
 
@@ -104,18 +106,6 @@ class Alb:
         self.elbv2.deregister_targets(
             TargetGroupArn=group, Targets=[{"Id": process.address, "Port": process.port}]
         )
-
-
-def forward(serving: str, standby: str) -> Any:
-    return {
-        "Type": "forward",
-        "ForwardConfig": {
-            "TargetGroups": [
-                {"TargetGroupArn": serving, "Weight": 100},
-                {"TargetGroupArn": standby, "Weight": 0},
-            ]
-        },
-    }
 
 
 @pytest.fixture

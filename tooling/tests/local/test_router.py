@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from expressway.local.emulation.alb import forward
 from expressway.local.process import ServiceProcess
 from expressway.local.routes import Route, RouteTable, Target
 
@@ -145,7 +146,7 @@ async def test_routing_follows_rule_and_target_changes_in_the_emulator(
     assert (await get(routed, "app.localhost")).json()["name"] == "blue"
 
     # the deployment moves the rule's weight to the other group: the router follows on its own
-    alb.elbv2.modify_rule(RuleArn=rule, Actions=[_forward(standby, serving)])
+    alb.elbv2.modify_rule(RuleArn=rule, Actions=[forward(standby, serving)])
 
     async def green_serves() -> bool:
         return bool((await get(routed, "app.localhost")).json()["name"] == "green")
@@ -192,15 +193,3 @@ def test_rules_are_matched_in_priority_order_with_alb_wildcards() -> None:
     assert route.pick() == second
     assert table.match("localhost") is None
     assert table.route_for("api.localhost") is table.routes[0]
-
-
-def _forward(serving: str, standby: str) -> Any:
-    return {
-        "Type": "forward",
-        "ForwardConfig": {
-            "TargetGroups": [
-                {"TargetGroupArn": serving, "Weight": 100},
-                {"TargetGroupArn": standby, "Weight": 0},
-            ]
-        },
-    }
