@@ -20,16 +20,12 @@ from typing import Any
 import httpx
 import pytest
 
+from expressway.testing import free_port
+
 ROOT = Path(__file__).resolve().parents[3]
 CLI = "import sys; from expressway.cli import main; sys.exit(main())"
 READY = re.compile(r"dev: ready: open (\S+)")
 TABLE_ROW = re.compile(r"^(\w+) +(http://\S+\.localhost:\d+) ", re.M)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def git(folder: Path, *args: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,10 @@ def copy_checkout(source: Path, dest: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(origin, target, follow_symlinks=False)
     return dest
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now (the OS picks it, so parallel runs do not clash)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

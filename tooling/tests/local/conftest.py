@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from expressway.local.emulation.alb import forward
 from expressway.local.process import ServiceProcess, ServiceSpec, free_endpoint
 from expressway.local.router import Router, server
 from expressway.local.routes import read_routes
+from expressway.testing import free_port
 
 if TYPE_CHECKING:
     from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
@@ -131,12 +131,6 @@ def alb(aws: str, elbv2: ElasticLoadBalancingv2Client) -> Alb:
         ],
     )["Listeners"][0]["ListenerArn"]
     return Alb(elbv2, vpc, listener)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 
 from expressway.cli import main
 from expressway.console import Console
-from expressway.testing import registry_text
+from expressway.testing import free_port, registry_text
 
 
 def run(argv: list[str]) -> tuple[int, str]:
@@ -33,12 +33,6 @@ def registry(tmp_path: Path, endpoint: str) -> str:
     path = tmp_path / "services.toml"
     path.write_text(registry_text({"environments": {"local": {"endpoint": endpoint}}}))
     return str(path)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_a_busy_router_port_is_a_clear_error_with_a_hint(tmp_path: Path, listening: int) -> None:
