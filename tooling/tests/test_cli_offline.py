@@ -76,3 +76,11 @@ def test_schema_command_prints_the_schema_and_forbids_unknown_keys() -> None:
     assert code == 0
     assert document["additionalProperties"] is False
     assert set(document["properties"]) == {"project", "environments", "tables", "services"}
+
+
+def test_a_bad_command_line_exits_1_not_argparses_2_which_plan_uses_for_changes() -> None:
+    code, out, err = _run(["plan", "--bogus"])
+    assert code == 1
+    assert out == ""
+    assert err.startswith("error: expressway: unrecognized arguments: --bogus")
+    assert "hint: `expressway --help`" in err

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 
 from expressway.cli import ops
+from expressway.errors import UsageError
 from expressway.local import devopts
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line is a UsageError: exit 1 like every user error, because
+    argparse's own exit 2 would read as "changes pending" to a script running `plan`."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}", hint=f"`{self.prog} --help` lists what is valid")
 
 
 def _env(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +45,7 @@ def _target(parser: argparse.ArgumentParser, verb: str) -> None:
 
 def build() -> argparse.ArgumentParser:
     """The argparse tree for `expressway`."""
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(  # typed as the base: subcommands get _Parser at runtime
         prog="expressway",
         description="Deploy the services in services.toml to ECS Express Mode, one shared ALB.",
     )
