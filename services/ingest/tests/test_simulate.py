@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 import uvicorn
 
+from homestack_common.testing import free_port
 from homestack_ingest.app import app
 from homestack_ingest.simulate import Config, SimulatorError, main, simulate
 from homestack_ingest.simulation import backlog, make_sensors
@@ -24,9 +24,7 @@ from homestack_sensordata.faults import Faults
 @pytest.fixture
 def server(service: Service) -> Iterator[str]:
     """The same app, served over real HTTP (its lifespan already ran inside `service`)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_config=None)
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -43,3 +44,10 @@ def capture_logs(level: int = logging.DEBUG) -> Iterator[list[dict[str, Any]]]:
     finally:
         root.removeHandler(handler)
         root.setLevel(previous)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now (the OS picks it, so parallel runs do not clash)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

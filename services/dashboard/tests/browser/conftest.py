@@ -10,7 +10,6 @@ import logging
 import math
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, sync_playwright
 
+from homestack_common.testing import free_port
 from homestack_sensordata import READINGS, SENSORS, UNITS, Metric, create_table, format_ts
 
 if TYPE_CHECKING:
@@ -47,13 +47,6 @@ CHROMIUM_FLAGS = [
 ]
 FAKE_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "eu-west-1"}
 SENSORS_TABLE, READINGS_TABLE = "browser-sensors", "browser-readings"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
