@@ -90,7 +90,7 @@ def validate(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False)
 def plan(session: nox.Session) -> None:
-    """Show what a deploy would change (`nox -s plan -- --all --env prod`); exit 0 none, 2 changes."""
+    """Show what a deploy would change (`nox -s plan -- --all --env prod`); changes fail the session."""
     _expressway(session, "plan")
 
 
