@@ -117,7 +117,13 @@ async def test_deployed_services_answer_through_the_router_and_follow_new_revisi
                 return found
 
             await eventually(lambda: "alpha" in supervisor.serving())
-            await routed.router.refresh()
+            # Serving is the supervisor's view; the router routes once the emulated target group reports
+            # the new target healthy, which can lag under load: wait for the route, not only the process.
+            deadline = time.monotonic() + 30
+            while (await client.get(routed.url, headers=host)).status_code != 200:
+                assert time.monotonic() < deadline, "the router never routed to the started service"
+                await routed.router.refresh()
+                await asyncio.sleep(0.1)
             first = await answer()
             assert first["version"] == "1"
             assert first["env"]["TINY_SECRET"] == "s3cret"
