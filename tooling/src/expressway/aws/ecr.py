@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import botocore.exceptions
-
+from expressway.aws.session import wrapped
 from expressway.errors import AwsError, NotFoundError
 from expressway.images.builders import RegistryAuth
 
@@ -20,7 +18,6 @@ T = TypeVar("T")
 
 DEPLOYED_PREFIX = "deployed-"  # deploy tags the image it runs `deployed-<env>`; such images never expire
 KEEP_RECENT = 30  # images kept besides the deployed ones: room to roll back a month of daily deploys
-_NOT_FOUND = {"RepositoryNotFoundException", "ImageNotFoundException"}
 _MANIFEST_TYPES = [
     "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.v2+json",
@@ -171,20 +168,6 @@ class Ecr:
                 raise
 
 
-@contextmanager
-def _wrapped(what: str) -> Iterator[None]:
-    try:
-        yield
-    except botocore.exceptions.ClientError as exc:
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", "Unknown"))
-        message = str(error.get("Message", "")).strip() or "no message"
-        kind = NotFoundError if code in _NOT_FOUND else AwsError
-        raise kind(f"{what}: {code}: {message}", operation=exc.operation_name, code=code) from exc
-    except botocore.exceptions.BotoCoreError as exc:
-        raise AwsError(f"{what}: {exc}", operation="", code=type(exc).__name__) from exc
-
-
 def _call(what: str, fn: Callable[..., T], **kwargs: Any) -> T:
-    with _wrapped(what):
+    with wrapped(what):
         return fn(**kwargs)

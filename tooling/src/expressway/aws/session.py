@@ -33,6 +33,8 @@ _NOT_FOUND = {
     "ClusterNotFoundException",
     "ParameterNotFound",
     "NotFoundException",
+    "RepositoryNotFoundException",
+    "ImageNotFoundException",
 }
 _HINTS = {
     "AccessDenied": "the deploying identity lacks this permission; see the README's deployer policy",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import socket
 import time
 from dataclasses import dataclass, field
 
@@ -80,13 +79,6 @@ class FakeRegistry:
         if kind == "blobs" and reference in self.blobs:
             return httpx.Response(200, content=self.blobs[reference])
         return httpx.Response(404, json={"errors": [{"code": "MANIFEST_UNKNOWN"}]})
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_for(url: str, *, timeout: float = 30.0) -> httpx.Response:
