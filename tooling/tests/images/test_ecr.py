@@ -100,22 +100,9 @@ def test_image_digest_of_a_tag_and_none_for_a_missing_tag(client: ECRClient) -> 
     assert ecr.image_digest("homestack-dashboard", "nope") is None
 
 
-def test_mark_deployed_moves_the_environment_tag_to_the_digest(client: ECRClient) -> None:
-    client.create_repository(repositoryName="homestack-sensors")
-    first = push(client, "homestack-sensors", "one")
-    second = push(client, "homestack-sensors", "two", MANIFEST.replace("c" * 64, "d" * 64))
-    assert first != second
-    ecr = Ecr(client)
-    ecr.mark_deployed("homestack-sensors", first, "prod")
-    assert ecr.image_digest("homestack-sensors", "deployed-prod") == first
-    ecr.mark_deployed("homestack-sensors", first, "prod")  # already there: no error
-    ecr.mark_deployed("homestack-sensors", second, "prod")
-    assert ecr.image_digest("homestack-sensors", "deployed-prod") == second
-
-
 def test_missing_repository_is_a_not_found_error_naming_it(client: ECRClient) -> None:
     with pytest.raises(NotFoundError, match="homestack-nope") as caught:
-        Ecr(client).mark_deployed("homestack-nope", "sha256:" + "0" * 64, "prod")
+        Ecr(client).repository_uri("homestack-nope")
     assert caught.value.code == "RepositoryNotFoundException"
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from expressway.aws.session import wrapped
-from expressway.errors import AwsError, NotFoundError
+from expressway.errors import NotFoundError
 from expressway.images.builders import RegistryAuth
 
 if TYPE_CHECKING:
@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-DEPLOYED_PREFIX = "deployed-"  # deploy tags the image it runs `deployed-<env>`; such images never expire
+# A successful deploy tags what it runs `deployed-<env>-<version>` (aws/imagepins.py); kept forever.
+DEPLOYED_PREFIX = "deployed-"
 KEEP_RECENT = 30  # images kept besides the deployed ones: room to roll back a month of daily deploys
 _MANIFEST_TYPES = [
     "application/vnd.oci.image.manifest.v1+json",
@@ -131,41 +132,6 @@ class Ecr:
             return None
         details = found.get("imageDetails", [])
         return str(details[0]["imageDigest"]) if details else None
-
-    def mark_deployed(self, repository: str, digest: str, environment: str) -> None:
-        """Point `deployed-<environment>` at `digest`, which the lifecycle policy then keeps."""
-        tag = f"{DEPLOYED_PREFIX}{environment}"
-        found = _call(
-            f"read image {repository}@{digest}",
-            self.api.batch_get_image,
-            repositoryName=repository,
-            imageIds=[{"imageDigest": digest}],
-            acceptedMediaTypes=_MANIFEST_TYPES,
-        )
-        if not found.get("images"):
-            raise NotFoundError(
-                f"tag {repository}@{digest} as {tag}: no such image",
-                operation="BatchGetImage",
-                code="ImageNotFoundException",
-            )
-        image = found["images"][0]
-        extra = (
-            {"imageManifestMediaType": image["imageManifestMediaType"]}
-            if "imageManifestMediaType" in image
-            else {}
-        )
-        try:
-            _call(
-                f"tag {repository}@{digest} as {tag}",
-                self.api.put_image,
-                repositoryName=repository,
-                imageManifest=image["imageManifest"],
-                imageTag=tag,
-                **extra,
-            )
-        except AwsError as exc:
-            if exc.code != "ImageAlreadyExistsException":  # the tag already points there
-                raise
 
 
 def _call(what: str, fn: Callable[..., T], **kwargs: Any) -> T:
