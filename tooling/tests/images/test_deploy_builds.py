@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import base64
 import io
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
@@ -17,9 +16,9 @@ from expressway.aws.ecr import Ecr
 from expressway.cli.cloud import make_deployer
 from expressway.console import Console
 from expressway.image_source import GivenImages
-from expressway.images import CONTEXT_LABEL, BuildContext, DistributionClient, RegistryAuth
+from expressway.images import DistributionClient
 from expressway.images.source import BuiltImages
-from expressway.images.testing import FakeRegistry
+from expressway.images.testing import FakeRegistry, PushingBuilder
 from expressway.registry import Registry
 from expressway.testing import VERSION, FakeService
 from expressway.waiting import Clock, HttpProber
@@ -27,27 +26,6 @@ from expressway.waiting import Clock, HttpProber
 ROOT = Path(__file__).resolve().parents[3]
 FAST = Clock(sleep=lambda _: None)
 ARN = "arn:aws:ecs:eu-west-1:123456789012:service/homestack-prod/homestack-prod-{}"
-
-
-@dataclass
-class PushingBuilder:
-    """Stands in for podman here: moto has no registry endpoint to push layers to."""
-
-    registry: FakeRegistry
-    built: list[str] = field(default_factory=list)
-    labels: dict[str, str] = field(default_factory=dict)
-    name: str = "recording"
-
-    def build_command(self, context: BuildContext, image: str) -> list[str]:
-        return ["build", str(context.path), image]
-
-    def build(self, context: BuildContext, image: str) -> None:
-        self.built.append(image)
-        self.labels = {CONTEXT_LABEL: context.digest}
-
-    def push(self, image: str, destination: str, auth: RegistryAuth | None) -> str:
-        repository, tag = destination.split("/", 1)[1].rsplit(":", 1)
-        return self.registry.put_image(repository, tag, self.labels)
 
 
 @pytest.fixture

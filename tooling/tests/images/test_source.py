@@ -6,7 +6,6 @@ import base64
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,9 +14,9 @@ import pytest
 from moto import mock_aws
 
 from expressway.aws.ecr import Ecr
-from expressway.images import CONTEXT_LABEL, BuildContext, DistributionClient, RegistryAuth, read_revision
+from expressway.images import DistributionClient, read_revision
 from expressway.images.source import BuiltImages, repository_name
-from expressway.images.testing import FakeRegistry
+from expressway.images.testing import FakeRegistry, PushingBuilder
 from expressway.registry import load
 
 if TYPE_CHECKING:
@@ -25,29 +24,6 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[3]
 REGISTRY = load(ROOT / "services.toml")
-
-
-@dataclass
-class PushingBuilder:
-    """Stands in for podman where ECR's registry cannot run: pushes the context's label."""
-
-    registry: FakeRegistry
-    built: list[str] = field(default_factory=list)
-    labels: dict[str, str] = field(default_factory=dict)
-    name: str = "recording"
-
-    def build_command(self, context: BuildContext, image: str) -> list[str]:
-        return ["build", str(context.path), image]
-
-    def build(self, context: BuildContext, image: str) -> None:
-        self.built.append(image)
-        self.labels = {CONTEXT_LABEL: context.digest}
-
-    def push(self, image: str, destination: str, auth: RegistryAuth | None) -> str:
-        assert auth is not None
-        assert auth.username == "AWS"
-        repository, tag = destination.split("/", 1)[1].rsplit(":", 1)
-        return self.registry.put_image(repository, tag, self.labels)
 
 
 @pytest.fixture

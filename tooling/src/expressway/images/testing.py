@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from expressway.images.builders import RegistryAuth
+from expressway.images.context import BuildContext
+from expressway.images.dockerfile import CONTEXT_LABEL
 from expressway.images.process import run
 
 # Containers started by tests carry this label, so a later run can remove what a killed one left.
@@ -79,6 +82,30 @@ class FakeRegistry:
         if kind == "blobs" and reference in self.blobs:
             return httpx.Response(200, content=self.blobs[reference])
         return httpx.Response(404, json={"errors": [{"code": "MANIFEST_UNKNOWN"}]})
+
+
+@dataclass
+class PushingBuilder:
+    """Stands in for podman where ECR's registry cannot run (moto): a push stores the context's label
+    in `registry` under the pushed tag, after checking it came with ECR's login (user `AWS`)."""
+
+    registry: FakeRegistry
+    built: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    name: str = "recording"
+
+    def build_command(self, context: BuildContext, image: str) -> list[str]:
+        return ["build", str(context.path), image]
+
+    def build(self, context: BuildContext, image: str) -> None:
+        self.built.append(image)
+        self.labels = {CONTEXT_LABEL: context.digest}
+
+    def push(self, image: str, destination: str, auth: RegistryAuth | None) -> str:
+        assert auth is not None
+        assert auth.username == "AWS"
+        repository, tag = destination.split("/", 1)[1].rsplit(":", 1)
+        return self.registry.put_image(repository, tag, self.labels)
 
 
 def wait_for(url: str, *, timeout: float = 30.0) -> httpx.Response:
