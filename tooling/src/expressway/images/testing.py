@@ -101,7 +101,7 @@ class PushingBuilder:
         self.built.append(image)
         self.labels = {CONTEXT_LABEL: context.digest}
 
-    def push(self, image: str, destination: str, auth: RegistryAuth | None) -> str:
+    def push(self, image: str, destination: str, auth: RegistryAuth | None) -> str:  # noqa: ARG002
         assert auth is not None
         assert auth.username == "AWS"
         repository, tag = destination.split("/", 1)[1].rsplit(":", 1)
