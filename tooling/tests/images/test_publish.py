@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from expressway.images import (
     CONTEXT_LABEL,
-    BuildContext,
     DistributionClient,
     ImageError,
     ImageSpec,
@@ -17,7 +15,7 @@ from expressway.images import (
     RegistryAuth,
     publish,
 )
-from expressway.images.testing import FakeRegistry
+from expressway.images.testing import FakeRegistry, PushingBuilder
 
 ROOT = Path(__file__).resolve().parents[3]
 HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
@@ -30,21 +28,8 @@ SPEC = ImageSpec(
 )
 
 
-@dataclass
-class RegistryBuilder:
-    """Stands in for podman where none is installed: 'pushes' the built context's labels."""
-
-    registry: FakeRegistry
-    built: list[str] = field(default_factory=list)
-    labels: dict[str, str] = field(default_factory=dict)
-    name: str = "recording"
-
-    def build_command(self, context: BuildContext, image: str) -> list[str]:
-        return ["build", str(context.path), image]
-
-    def build(self, context: BuildContext, image: str) -> None:
-        self.built.append(image)
-        self.labels = {CONTEXT_LABEL: context.digest}
+class RegistryBuilder(PushingBuilder):
+    """PushingBuilder for a registry at HOST that expects the password `tok`."""
 
     def push(self, image: str, destination: str, auth: RegistryAuth | None) -> str:
         assert auth == RegistryAuth("AWS", "tok")
