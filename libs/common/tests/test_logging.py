@@ -5,10 +5,14 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import time
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from homestack_common import configure_logging
-from homestack_common.logging import ServiceLogHandler, flush_logs
+from homestack_common.logging import JsonFormatter, ServiceLogHandler, flush_logs, iso_timestamp, log_access
 
 
 def _ours() -> list[logging.Handler]:
@@ -76,3 +80,74 @@ def test_logging_never_waits_for_a_slow_stdout() -> None:
     flush_logs()
     assert elapsed < 0.2
     assert len(stream.getvalue().splitlines()) == 50
+
+
+def _as_record(fields: dict[str, object]) -> logging.LogRecord:
+    message = f"{fields['method']} {fields['path']} {fields['status']}"
+    return logging.makeLogRecord({"name": "homestack.access", "levelno": 20, "levelname": "INFO",
+                                  "msg": message, **fields})  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    request_id=st.from_regex(r"[A-Za-z0-9._-]{1,128}", fullmatch=True),
+    method=st.sampled_from(["GET", "POST", "DELETE"]),
+    path=st.text(max_size=200),
+    status=st.integers(100, 599),
+    duration_ms=st.floats(0, 1e6, allow_nan=False).map(lambda v: round(v, 2)),
+    size=st.integers(0, 10**9),
+    client=st.none() | st.text(max_size=50),
+)
+def test_the_direct_access_line_is_what_the_formatter_writes_for_the_same_fields(
+    request_id: str, method: str, path: str, status: int, duration_ms: float, size: int, client: str | None
+) -> None:
+    formatter = JsonFormatter('sens"ors')
+    fields: dict[str, object] = {"request_id": request_id, "method": method, "path": path, "status": status,
+                                 "duration_ms": duration_ms, "bytes": size, "client": client}  # fmt: skip
+    direct = formatter.access_line(request_id, method, path, status, duration_ms, size, client)
+    via_record = formatter.format(_as_record(fields))
+    assert "\n" not in direct
+    parsed, expected = json.loads(direct), json.loads(via_record)
+    assert parsed.pop("ts")[:16] == expected.pop("ts")[:16]  # the same minute; the clocks differ a little
+    assert parsed == expected
+    assert list(parsed) == list(expected)
+
+
+def test_access_lines_are_written_by_our_handler_in_order_with_other_records() -> None:
+    stream = io.StringIO()
+    configure_logging("svc", "info", "json", stream=stream)
+    logging.getLogger("x").info("before")
+    log_access("rid-1", "GET", '/a"b', 200, 1.5, 10, "127.0.0.1")
+    logging.getLogger("x").info("after")
+    flush_logs()
+    entries = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [e["message"] for e in entries] == ["before", 'GET /a"b 200', "after"]
+    access = entries[1]
+    assert access["logger"] == "homestack.access"
+    assert access["service"] == "svc"
+    assert (access["request_id"], access["path"], access["duration_ms"], access["bytes"]) == (
+        "rid-1",
+        '/a"b',
+        1.5,
+        10,
+    )
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", access["ts"])
+
+
+def test_access_lines_follow_the_level_and_reach_every_other_handler() -> None:
+    stream = io.StringIO()
+    configure_logging("svc", "warning", "json", stream=stream)
+    log_access("rid-quiet", "GET", "/", 200, 0.1, 0, None)
+    flush_logs()
+    assert stream.getvalue() == ""
+    configure_logging("svc", "info", "text", stream=stream)
+    log_access("rid-text", "GET", "/t", 404, 0.1, 0, None)
+    flush_logs()
+    assert "GET /t 404" in stream.getvalue()
+    assert "request_id=rid-text" in stream.getvalue()
+
+
+def test_timestamps_are_utc_with_milliseconds() -> None:
+    assert iso_timestamp(0.0) == "1970-01-01T00:00:00.000+00:00"
+    assert iso_timestamp(1_790_000_000.9876) == "2026-09-21T14:13:20.987+00:00"
+    assert iso_timestamp(1_790_000_001.0) == "2026-09-21T14:13:21.000+00:00"

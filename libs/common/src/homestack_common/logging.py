@@ -14,7 +14,21 @@ from typing import Any, TextIO
 from homestack_common.settings import LogFormat, LogLevel
 
 ACCESS_LOGGER = "homestack.access"
+_access_logger = logging.getLogger(ACCESS_LOGGER)
+_escape = json.encoder.encode_basestring_ascii  # what json.dumps does to a str (C implementation)
 _RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+_second: tuple[int, str] = (-1, "")
+
+
+def iso_timestamp(epoch: float) -> str:
+    """`2026-11-26T13:19:38.079+00:00` (UTC, milliseconds); the date part is formatted once a second."""
+    global _second
+    whole = int(epoch)
+    if _second[0] != whole:
+        _second = (whole, datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+    return f"{_second[1]}.{int((epoch - whole) * 1000):03d}+00:00"
 
 
 def _extra_fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -27,10 +41,11 @@ class JsonFormatter(logging.Formatter):
     def __init__(self, service: str) -> None:
         super().__init__()
         self.service = service
+        self._service_json = _escape(service)
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": iso_timestamp(record.created),
             "level": record.levelname.lower(),
             "service": self.service,
             "logger": record.name,
@@ -40,6 +55,30 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, separators=(",", ":"))
+
+    def access_line(
+        self,
+        request_id: str,
+        method: str,
+        path: str,
+        status: int,
+        duration_ms: float,
+        size: int,
+        client: str | None,
+    ) -> str:
+        """The access line `format` would write for the same fields, built without a LogRecord.
+
+        The request middleware writes one per request, so this is the hot path of every service: a
+        string template with C-escaped values, about a fifth of the cost of a record through `format`.
+        """
+        message = _escape(f"{method} {path} {status}")
+        return (
+            f'{{"ts":"{iso_timestamp(time.time())}","level":"info","service":{self._service_json},'
+            f'"logger":"{ACCESS_LOGGER}","message":{message},"request_id":{_escape(request_id)},'
+            f'"method":{_escape(method)},"path":{_escape(path)},"status":{status},'
+            f'"duration_ms":{duration_ms!r},"bytes":{size},'
+            f'"client":{"null" if client is None else _escape(client)}}}'
+        )
 
 
 class TextFormatter(logging.Formatter):
@@ -71,55 +110,110 @@ class ServiceLogHandler(logging.Handler):
         super().__init__()
         self.setFormatter(formatter)
         self._stream = stream
-        self._queue: queue.SimpleQueue[logging.LogRecord | None] = queue.SimpleQueue()
-        self._pending = 0
-        self._drained = threading.Condition()
+        # Records, lines already formatted (the access log), flush markers, and None to stop.
+        self._queue: queue.SimpleQueue[logging.LogRecord | str | threading.Event | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._write_forever, name="homestack-log-writer", daemon=True)
         self._thread.start()
 
     def emit(self, record: logging.LogRecord) -> None:
-        with self._drained:
-            self._pending += 1
         self._queue.put(record)
+
+    def write_line(self, line: str) -> None:
+        """Queue one line this handler's formatter already produced (no newline)."""
+        self._queue.put(line)
 
     def _write_forever(self) -> None:
         while True:
             batch = [self._queue.get()]
-            time.sleep(self._LINGER_SECONDS)
+            if not isinstance(batch[0], threading.Event):  # a flush is answered at once
+                time.sleep(self._LINGER_SECONDS)
             while len(batch) < self._BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            records = [r for r in batch if r is not None]
-            lines = []
-            for record in records:
-                try:
-                    lines.append(self.format(record) + "\n")
-                except Exception:  # a broken record must not stop the writer
-                    self.handleError(record)
-            try:
-                self._stream.write("".join(lines))
-                self._stream.flush()
-            except (OSError, ValueError):  # stdout closed or gone: nowhere left to write
-                pass
-            with self._drained:
-                self._pending -= len(records)
-                self._drained.notify_all()
-            if len(records) < len(batch):
-                return
+            lines: list[str] = []
+            for item in batch:
+                if isinstance(item, threading.Event):
+                    self._write(lines)
+                    lines = []
+                    item.set()
+                elif item is None:
+                    self._write(lines)
+                    return
+                elif isinstance(item, str):
+                    lines.append(item + "\n")
+                else:
+                    try:
+                        lines.append(self.format(item) + "\n")
+                    except Exception:  # a broken record must not stop the writer
+                        self.handleError(item)
+            self._write(lines)
+
+    def _write(self, lines: list[str]) -> None:
+        if not lines:
+            return
+        try:
+            self._stream.write("".join(lines))
+            self._stream.flush()
+        except (OSError, ValueError):  # stdout closed or gone: nowhere left to write
+            pass
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait (at most `timeout` seconds) until every record handed over so far is written."""
-        with self._drained:
-            self._drained.wait_for(lambda: self._pending <= 0, timeout=timeout)
+        if self._thread.is_alive():
+            written = threading.Event()
+            self._queue.put(written)
+            written.wait(timeout)
 
     def close(self) -> None:
         if self._thread.is_alive():
-            self.flush()
             self._queue.put(None)
             self._thread.join(timeout=5.0)
         super().close()
+
+
+def log_access(
+    request_id: str,
+    method: str,
+    path: str,
+    status: int,
+    duration_ms: float,
+    size: int,
+    client: str | None,
+) -> None:
+    """Log one request on the `homestack.access` logger (at info).
+
+    When our JSON handler is the only one on the root logger (a running service), the line is built
+    directly and queued; otherwise (a terminal, a test capturing logs) it goes through logging as a
+    normal record with the same fields, so every handler sees it.
+    """
+    if not _access_logger.isEnabledFor(logging.INFO):
+        return
+    handlers = logging.root.handlers
+    if (
+        len(handlers) == 1
+        and isinstance(handler := handlers[0], ServiceLogHandler)
+        and isinstance(formatter := handler.formatter, JsonFormatter)
+        and not _access_logger.handlers
+    ):
+        handler.write_line(formatter.access_line(request_id, method, path, status, duration_ms, size, client))
+        return
+    _access_logger.info(
+        "%s %s %s",
+        method,
+        path,
+        status,
+        extra={
+            "request_id": request_id,
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": duration_ms,
+            "bytes": size,
+            "client": client,
+        },
+    )
 
 
 def flush_logs() -> None:

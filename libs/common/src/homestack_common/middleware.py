@@ -13,9 +13,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from homestack_common.context import set_request_id
 from homestack_common.errors import error_response
-from homestack_common.logging import ACCESS_LOGGER
+from homestack_common.logging import log_access
 
-access_logger = logging.getLogger(ACCESS_LOGGER)
 error_logger = logging.getLogger("homestack.errors")
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -84,19 +83,13 @@ class RequestContextMiddleware:
             )
         finally:
             client = scope.get("client")
-            access_logger.info(
-                "%s %s %s",
+            log_access(
+                request_id,
                 scope["method"],
                 scope["path"],
                 state["status"],
-                extra={
-                    "request_id": request_id,
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": state["status"],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "bytes": state["bytes"],
-                    "client": client[0] if client else None,
-                },
+                round((time.perf_counter() - started) * 1000, 2),
+                state["bytes"],
+                client[0] if client else None,
             )
             set_request_id(None)
