@@ -257,3 +257,45 @@ def test_a_misconfigured_service_exits_under_uvicorn_with_one_clear_line_and_no_
     assert "strict configuration is invalid: REQUIRED_TABLE: Field required" in output
     assert "hint: set or fix the environment variables" in output
     assert "Traceback" not in output
+
+
+def test_routers_keep_their_tags_prefixes_dependencies_and_schema_settings() -> None:
+    from fastapi import Depends, HTTPException
+
+    def refuse() -> None:
+        raise HTTPException(403, "forbidden by the router's dependency")
+
+    tagged = APIRouter(tags=["tagged"])
+    prefixed = APIRouter(prefix="/v2", tags=["v2"])
+    guarded = APIRouter(dependencies=[Depends(refuse)])
+    hidden = APIRouter(include_in_schema=False)
+
+    @tagged.get("/tagged")
+    async def tagged_route() -> dict[str, str]:
+        return {"route": "tagged"}
+
+    @prefixed.get("/things")
+    async def prefixed_route() -> dict[str, str]:
+        return {"route": "prefixed"}
+
+    @guarded.get("/guarded")
+    async def guarded_route() -> dict[str, str]:
+        return {"route": "guarded"}
+
+    @hidden.get("/hidden")
+    async def hidden_route() -> dict[str, str]:
+        return {"route": "hidden"}
+
+    get_settings.cache_clear()
+    app = create_app(name="demo", settings=get_settings, routers=[tagged, prefixed, guarded, hidden])
+    with client_for(app) as client:
+        assert client.get("/tagged").json() == {"route": "tagged"}
+        assert client.get("/v2/things").json() == {"route": "prefixed"}
+        assert client.get("/things").status_code == 404
+        assert client.get("/guarded").status_code == 403
+        assert client.get("/hidden").json() == {"route": "hidden"}
+        paths = client.get("/openapi.json").json()["paths"]
+    assert paths["/tagged"]["get"]["tags"] == ["tagged"]
+    assert paths["/v2/things"]["get"]["tags"] == ["v2"]
+    assert paths["/health"]["get"]["tags"] == ["health"]
+    assert "/hidden" not in paths
