@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import time
+from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -145,6 +146,12 @@ def test_access_lines_follow_the_level_and_reach_every_other_handler() -> None:
     flush_logs()
     assert "GET /t 404" in stream.getvalue()
     assert "request_id=rid-text" in stream.getvalue()
+
+
+@given(st.floats(0, 4_000_000_000, allow_nan=False))
+def test_timestamps_match_datetime_isoformat(epoch: float) -> None:
+    expected = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
+    assert iso_timestamp(epoch) == expected
 
 
 def test_timestamps_are_utc_with_milliseconds() -> None:

@@ -23,12 +23,16 @@ _second: tuple[int, str] = (-1, "")
 
 
 def iso_timestamp(epoch: float) -> str:
-    """`2026-11-26T13:19:38.079+00:00` (UTC, milliseconds); the date part is formatted once a second."""
+    """`2026-11-26T13:19:38.079+00:00` (UTC, milliseconds, as `datetime.isoformat` writes it); the
+    date and time of day are formatted once a second, not once a line."""
     global _second
     whole = int(epoch)
+    micros = round((epoch - whole) * 1_000_000)  # datetime rounds to microseconds, then truncates
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
     if _second[0] != whole:
         _second = (whole, datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
-    return f"{_second[1]}.{int((epoch - whole) * 1000):03d}+00:00"
+    return f"{_second[1]}.{micros // 1000:03d}+00:00"
 
 
 def _extra_fields(record: logging.LogRecord) -> dict[str, Any]:
