@@ -167,6 +167,8 @@ def bench(session: nox.Session) -> None:
     """Load benchmarks beside their baselines; print figures, ratios and PASS/MISS per target."""
     sync(session, "--all-packages", "--group", "dev")
     session.run("python", "-m", "bench.sensors", *session.posargs)
+    # What the shared service stack costs per request, in process (calls per request do not drift).
+    session.run("python", "-m", "bench.sensors.stack")
 
 
 # --- ingest: the write-path load benchmark (outside the default sessions; CI runs it via .ci/run) ---
