@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from homestack_sensordata import InvalidCursorError, SensorStore, format_ts
+from homestack_sensordata.faults import Faults
 
 T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -154,3 +155,40 @@ def test_an_empty_or_inverted_range_is_an_empty_page(store: SensorStore) -> None
     put_readings(store, "kitchen-1", 3, timedelta(minutes=1))
     assert store.query_readings("kitchen-1", T0 + timedelta(hours=1), T0).items == []
     assert store.query_readings("nobody", T0, T0 + timedelta(hours=1)).items == []
+
+
+def test_get_sensors_answers_many_at_once_with_none_for_unknown_ones(store: SensorStore) -> None:
+    for i in range(150):
+        put_sensor(store, f"s-{i:03d}")
+    wanted = [f"s-{i:03d}" for i in range(0, 150, 1)] + ["nope-1", "s-007", "nope-2"]
+    faults = Faults(store.client)
+    found = store.get_sensors(wanted)
+    assert set(found) == {f"s-{i:03d}" for i in range(150)} | {"nope-1", "nope-2"}
+    assert found["nope-1"] is None
+    assert found["nope-2"] is None
+    snapshot = found["s-149"]
+    assert snapshot is not None
+    assert snapshot.values == {"temperature": 21.5, "co2": 600.0}
+    assert faults.calls["BatchGetItem"] == 2  # 152 distinct keys: 100 + 52
+
+
+def test_get_sensors_asks_again_for_keys_dynamodb_left_unprocessed(store: SensorStore) -> None:
+    for i in range(8):
+        put_sensor(store, f"s-{i}")
+    faults = Faults(store.client)
+    faults.leave_keys_unprocessed(2)  # 8 keys: 4 answered, then 2 of the other 4, then the last 2
+    found = store.get_sensors([f"s-{i}" for i in range(8)] + ["unknown"])
+    assert faults.calls["BatchGetItem"] == 3
+    assert sorted(k for k, v in found.items() if v is not None) == [f"s-{i}" for i in range(8)]
+    assert found["unknown"] is None
+
+
+def test_get_sensors_leaves_out_keys_that_stay_unprocessed(store: SensorStore) -> None:
+    for i in range(4):
+        put_sensor(store, f"s-{i}")
+    faults = Faults(store.client)
+    faults.leave_keys_unprocessed(100)
+    found = store.get_sensors([f"s-{i}" for i in range(4)])
+    assert faults.calls["BatchGetItem"] == 5  # bounded: then it gives up on the rest
+    assert "s-3" not in found  # not answered: neither a snapshot nor "unknown"
+    assert found["s-0"] is not None

@@ -1,4 +1,5 @@
-"""DynamoDB fault injection for tests: throttling and UnprocessedItems on a real (moto) client."""
+"""DynamoDB fault injection for tests: throttling, UnprocessedItems and UnprocessedKeys on a real (moto)
+client."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class Faults:
         self._lock = threading.Lock()
         self._throttles: Counter[str] = Counter()
         self._unprocessed_calls = 0
+        self._unprocessed_reads = 0
         self._refused_sensors: set[str] = set()
         self._refused_snapshots: set[str] = set()
         self._delays: dict[str, float] = {}
@@ -34,6 +36,7 @@ class Faults:
         events.register("before-parameter-build.dynamodb.*", self._before_build)
         events.register("before-call.dynamodb.*", self._before_call)  # type: ignore[arg-type]
         events.register("after-call.dynamodb.BatchWriteItem", self._after_batch_write)
+        events.register("after-call.dynamodb.BatchGetItem", self._after_batch_get)
 
     def throttle(self, operation: str, times: int) -> None:
         """The next `times` calls of `operation` (e.g. "BatchWriteItem") fail as throttled."""
@@ -44,6 +47,12 @@ class Faults:
         """The next `times` BatchWriteItem calls write only the first half of their items."""
         with self._lock:
             self._unprocessed_calls += times
+
+    def leave_keys_unprocessed(self, times: int) -> None:
+        """The next `times` BatchGetItem calls read only the first half of their keys, rounded down (per
+        table): a lone key is never read, the way a throttled partition answers."""
+        with self._lock:
+            self._unprocessed_reads += times
 
     def delay(self, operation: str, seconds: float) -> None:
         """Every later call of `operation` takes `seconds` longer (a slow network or a hot partition)."""
@@ -73,6 +82,20 @@ class Faults:
                 return
             if operation == "UpdateItem" and params["Key"]["sensor_id"]["S"] in self._refused_snapshots:
                 context["fault"] = THROTTLED
+                return
+            if operation == "BatchGetItem" and self._unprocessed_reads > 0:
+                self._unprocessed_reads -= 1
+                asked, held_keys = {}, {}
+                for table, request in params["RequestItems"].items():
+                    keys = request["Keys"]
+                    held_keys[table] = {**request, "Keys": keys[len(keys) // 2 :]}
+                    if keys[: len(keys) // 2]:
+                        asked[table] = {**request, "Keys": keys[: len(keys) // 2]}
+                context["held_keys"] = held_keys
+                if asked:
+                    params["RequestItems"] = asked
+                else:
+                    context["fault"] = "all-held"  # one key each: answer "unprocessed" without a call
                 return
             if operation != "BatchWriteItem":
                 return
@@ -106,7 +129,7 @@ class Faults:
             error = {"Code": THROTTLED, "Message": "injected: configured throughput was exceeded"}
             return _response(400), {"Error": error}
         if fault == "all-held":
-            return _response(200), {"UnprocessedItems": {}}
+            return _response(200), {}
         return None
 
     def _after_batch_write(self, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -116,6 +139,15 @@ class Faults:
         unprocessed = parsed.setdefault("UnprocessedItems", {})
         for table, requests in held.items():
             unprocessed.setdefault(table, []).extend(requests)
+
+    def _after_batch_get(self, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        held: dict[str, dict[str, Any]] = context.get("held_keys") or {}
+        if "Error" in parsed:
+            return
+        unprocessed = parsed.setdefault("UnprocessedKeys", {})
+        for table, request in held.items():
+            if request["Keys"]:
+                unprocessed[table] = request
 
 
 def _response(status: int) -> AWSResponse:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import random
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,6 +26,8 @@ logger = logging.getLogger("homestack.store")
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 1000
+BATCH_GET_KEYS = 100  # DynamoDB's limit for one BatchGetItem
+_UNPROCESSED_ROUNDS = 5
 _deserializer = TypeDeserializer()
 
 
@@ -81,6 +85,34 @@ class SensorStore:
         response = self.client.get_item(TableName=self.sensors_table, Key={"sensor_id": {"S": sensor_id}})
         raw = response.get("Item")
         return None if raw is None else _snapshot(raw)
+
+    def get_sensors(self, sensor_ids: Iterable[str]) -> dict[str, SensorSnapshot | None]:
+        """The latest snapshots of many sensors at once, None for each unknown one (BatchGetItem, 100
+        keys per call). Keys DynamoDB leaves unprocessed are asked for again with a short backoff; any
+        still unprocessed after that are left out of the answer, so a caller can tell them apart."""
+        wanted = list(dict.fromkeys(sensor_ids))
+        found: dict[str, SensorSnapshot | None] = {}
+        for start in range(0, len(wanted), BATCH_GET_KEYS):
+            chunk = wanted[start : start + BATCH_GET_KEYS]
+            keys: list[Mapping[str, Any]] = [{"sensor_id": {"S": sensor_id}} for sensor_id in chunk]
+            answered: set[str] = set()
+            for attempt in range(_UNPROCESSED_ROUNDS):
+                response = self.client.batch_get_item(RequestItems={self.sensors_table: {"Keys": keys}})
+                for raw in response.get("Responses", {}).get(self.sensors_table, []):
+                    sensor_id = raw["sensor_id"]["S"]
+                    answered.add(sensor_id)
+                    found[sensor_id] = _snapshot(raw)
+                left: Any = response.get("UnprocessedKeys") or {}
+                keys = list(left.get(self.sensors_table, {}).get("Keys", []))
+                if not keys:
+                    break
+                if attempt + 1 < _UNPROCESSED_ROUNDS:
+                    time.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 (jitter, not crypto)
+            unprocessed = {key["sensor_id"]["S"] for key in keys}
+            for sensor_id in chunk:
+                if sensor_id not in answered and sensor_id not in unprocessed:
+                    found[sensor_id] = None
+        return found
 
     def list_sensors(self, limit: int = 100, cursor: str | None = None) -> Page[SensorSnapshot]:
         """Up to `limit` snapshots in table order, continuing after `cursor` (from a previous page)."""
