@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+logger = logging.getLogger("homestack.sensors.cache")
 
 
 class TtlCache(Generic[K, V]):
@@ -21,16 +24,29 @@ class TtlCache(Generic[K, V]):
     Refresh ahead: a hit in the second half of an entry's life starts that load in the background and
     still answers from the cache, so a key in steady demand never makes a caller wait for DynamoDB, and
     no value is ever served older than `ttl` (measured from when its load started).
+
+    Batched refresh (with `load_many`): the refresh reloads, in one call, every key hit since its last
+    load whose refresh is due now or within the next quarter `ttl`. Keys refreshed together stay
+    together, so a household's hot sensors settle into one or two batch reads per half `ttl` instead of
+    one read per sensor. `load_many` answers the keys it can; a key it leaves out keeps its value until
+    that expires.
     """
 
     def __init__(
-        self, ttl: float, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
+        self,
+        ttl: float,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+        load_many: Callable[[list[K]], Awaitable[Mapping[K, V]]] | None = None,
     ) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
         self._clock = clock
+        self._load_many = load_many
         self._entries: dict[K, tuple[float, float, V]] = {}  # key -> (refresh after, expires, value)
         self._pending: dict[K, asyncio.Task[V]] = {}
+        self._hot: set[K] = set()  # keys hit since their value was loaded
+        self._refresher: asyncio.Task[None] | None = None
 
     async def get(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
         """The cached value for `key`, or the result of `load()` (shared with concurrent callers)."""
@@ -41,10 +57,45 @@ class TtlCache(Generic[K, V]):
             refresh_after, expires, value = entry
             now = self._clock()
             if now < expires:
-                if now >= refresh_after:
-                    self._load(key, load)  # not awaited: this caller is answered from the cache
+                if self._load_many is None:
+                    if now >= refresh_after:
+                        self._load(key, load)  # not awaited: this caller is answered from the cache
+                else:
+                    self._hot.add(key)
+                    if now >= refresh_after and self._refresher is None:
+                        self._refresher = asyncio.ensure_future(self._refresh_hot(self._load_many))
                 return value
         return await asyncio.shield(self._load(key, load))
+
+    async def _refresh_hot(self, load_many: Callable[[list[K]], Awaitable[Mapping[K, V]]]) -> None:
+        """Reload, in one call, the hot keys due now or soon; again while more came due meanwhile.
+
+        One refresher runs at a time; it stops when nothing hot is due or a call fails (the cached
+        values stay until they expire, and the next hit in a refresh window tries again).
+        """
+        try:
+            while due := self._due_soon():
+                started = self._clock()
+                try:
+                    values = await load_many(due)
+                except Exception as exc:
+                    logger.warning("cache refresh failed", extra={"keys": len(due), "error": repr(exc)})
+                    return
+                for key in due:
+                    if key in values:
+                        self._store(key, started, values[key])
+                    else:
+                        self._hot.discard(key)  # not answered: left to expire, not asked for again here
+        finally:
+            self._refresher = None
+
+    def _due_soon(self) -> list[K]:
+        horizon = self._clock() + self.ttl / 4
+        return [
+            key
+            for key in self._hot
+            if key not in self._pending and (entry := self._entries.get(key)) and entry[0] <= horizon
+        ]
 
     def _load(self, key: K, load: Callable[[], Awaitable[V]]) -> asyncio.Task[V]:
         """The load in flight for `key`, started now if there is none."""
@@ -58,11 +109,15 @@ class TtlCache(Generic[K, V]):
     async def _fill(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
         started = self._clock()
         value = await load()
-        if len(self._entries) >= self.max_entries:
+        self._store(key, started, value)
+        return value
+
+    def _store(self, key: K, started: float, value: V) -> None:
+        if len(self._entries) >= self.max_entries and key not in self._entries:
             self._evict()
         self._entries.pop(key, None)  # re-insert so dict order stays insertion (= expiry) order
         self._entries[key] = (started + self.ttl / 2, started + self.ttl, value)
-        return value
+        self._hot.discard(key)
 
     def _settle(self, key: K, task: asyncio.Task[V]) -> None:
         self._pending.pop(key, None)
@@ -73,12 +128,16 @@ class TtlCache(Generic[K, V]):
         now = self._clock()
         for key in [k for k, (_, expires, _) in self._entries.items() if expires <= now]:
             del self._entries[key]
+            self._hot.discard(key)
         while len(self._entries) >= self.max_entries:
-            del self._entries[next(iter(self._entries))]
+            key = next(iter(self._entries))
+            del self._entries[key]
+            self._hot.discard(key)
 
     def clear(self) -> None:
         """Forget every cached value (loads in flight still finish and are cached)."""
         self._entries.clear()
+        self._hot.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

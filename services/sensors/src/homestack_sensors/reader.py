@@ -40,7 +40,10 @@ class Reader:
     def __init__(self, store: SensorStore, limiter: CapacityLimiter, ttl: float, max_entries: int) -> None:
         self.store = store
         self._limiter = limiter
-        self._snapshots: TtlCache[str, bytes | None] = TtlCache(ttl, max_entries)
+        # Hot snapshots are refreshed together, with one BatchGetItem per 100 sensors.
+        self._snapshots: TtlCache[str, bytes | None] = TtlCache(
+            ttl, max_entries, load_many=self._snapshots_json
+        )
         # A page can hold 1000 snapshots; few are hot (the first page of each client's usual limit), and
         # a small bound keeps a caller walking every (limit, cursor) pair from filling memory.
         self._pages: TtlCache[tuple[int, str | None], JsonPage] = TtlCache(
@@ -65,6 +68,13 @@ class Reader:
             return None if snapshot is None else snapshot.model_dump_json().encode()
 
         return await self._snapshots.get(sensor_id, load)
+
+    async def _snapshots_json(self, sensor_ids: list[str]) -> dict[str, bytes | None]:
+        found = await self._call(partial(self.store.get_sensors, sensor_ids))
+        return {
+            sensor_id: None if snapshot is None else snapshot.model_dump_json().encode()
+            for sensor_id, snapshot in found.items()
+        }
 
     async def sensors_page(self, limit: int, cursor: str | None) -> JsonPage:
         """One page of snapshots as a JSON list."""
