@@ -5,7 +5,8 @@ kernel and the load generator share two cores and the figures move by 20% from r
 drives the ASGI apps directly, one request at a time, and counts what a request costs the process:
 
 - Python function calls per request (cProfile's count: the same on every run of the same code), and
-- CPU microseconds per request (median of interleaved rounds; this is noisy, the call count is not).
+- CPU microseconds per request (the least of interleaved rounds, as `timeit` advises: noise only ever
+  adds time; still noisier than the call count).
 
 Rows: FastAPI hello world with its route on the app and the same route in an included router (what
 FastAPI's nesting costs by itself), then our sensors app's `/health` (the shared stack alone: request
@@ -20,7 +21,6 @@ import asyncio
 import cProfile
 import os
 import pstats
-import statistics
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -139,13 +139,13 @@ class Row:
 
     @property
     def cpu_us(self) -> float:
-        return statistics.median(self.cpu)
+        return min(self.cpu)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Per-request cost of the shared service stack, in process")
     parser.add_argument("--requests", type=int, default=3000, help="requests per measurement")
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved CPU-time rounds (median shown)")
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved CPU-time rounds (least shown)")
     args = parser.parse_args()
 
     from bench.sensors.hello_app import app as hello
@@ -164,7 +164,7 @@ def main() -> int:
         for row in rows:
             row.cpu.append(_cpu_us(row.app, row.path, args.requests))
 
-    print(f"{args.requests} requests per measurement, CPU: median of {args.rounds} interleaved rounds\n")
+    print(f"{args.requests} requests per measurement, CPU: least of {args.rounds} interleaved rounds\n")
     print(f"{'app':<30}{'route':<22}{'calls/req':>10}{'CPU us/req':>12}")
     for row in rows:
         route = "GET /sensors/{id}" if row.path.startswith("/sensors") else "GET /health"
