@@ -8,11 +8,11 @@ import sys
 from collections.abc import AsyncIterator, Iterator, MutableMapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, HTTPException
 from pydantic import BaseModel
 
 from homestack_common import (
@@ -55,6 +55,10 @@ async def create_item(item: Item) -> Item:
 @router.get("/crash")
 async def crash() -> None:
     raise RuntimeError("boom: secret internals")
+
+
+def real_answer() -> str:
+    return "real"
 
 
 @asynccontextmanager
@@ -260,8 +264,6 @@ def test_a_misconfigured_service_exits_under_uvicorn_with_one_clear_line_and_no_
 
 
 def test_routers_keep_their_tags_prefixes_dependencies_and_schema_settings() -> None:
-    from fastapi import Depends, HTTPException
-
     def refuse() -> None:
         raise HTTPException(403, "forbidden by the router's dependency")
 
@@ -286,9 +288,25 @@ def test_routers_keep_their_tags_prefixes_dependencies_and_schema_settings() -> 
     async def hidden_route() -> dict[str, str]:
         return {"route": "hidden"}
 
+    @tagged.get("/answer")
+    async def answer_route(value: Annotated[str, Depends(real_answer)]) -> dict[str, str]:
+        return {"answer": value}
+
+    started: list[str] = []
+    with_startup = APIRouter(on_startup=[lambda: started.append("router startup")])
+
+    @with_startup.get("/started")
+    async def started_route() -> list[str]:
+        return started
+
     get_settings.cache_clear()
-    app = create_app(name="demo", settings=get_settings, routers=[tagged, prefixed, guarded, hidden])
+    app = create_app(
+        name="demo", settings=get_settings, routers=[tagged, prefixed, guarded, hidden, with_startup]
+    )
+    app.dependency_overrides[real_answer] = lambda: "overridden"
     with client_for(app) as client:
+        assert client.get("/answer").json() == {"answer": "overridden"}
+        assert client.get("/started").json() == ["router startup"]
         assert client.get("/tagged").json() == {"route": "tagged"}
         assert client.get("/v2/things").json() == {"route": "prefixed"}
         assert client.get("/things").status_code == 404

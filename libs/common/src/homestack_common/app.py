@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
 from homestack_common.errors import ConfigurationError, install_error_handlers
@@ -37,20 +39,48 @@ def settings_error(service: str, exc: ValidationError) -> ConfigurationError:
     )
 
 
+# What `add_api_route` accepts and an APIRoute keeps as an attribute of the same name (FastAPI 0.165).
+_ROUTE_SETTINGS = tuple(
+    name
+    for name in inspect.signature(APIRouter.add_api_route).parameters
+    if name not in ("self", "path", "endpoint", "route_class_override")
+)
+_PLAIN_LIFESPAN = type(APIRouter().lifespan_context)
+
+
+def _flat_routes(router: APIRouter) -> list[APIRoute] | None:
+    """The router's routes if it is a plain list of them; None if it needs `include_router`."""
+    plain = (
+        not router.prefix
+        and not router.dependencies
+        and not router.on_startup
+        and not router.on_shutdown
+        and type(router.lifespan_context) is _PLAIN_LIFESPAN
+        and not getattr(router, "_low_priority_routes", None)  # router.frontend(...) routes
+    )
+    routes = [route for route in router.routes if isinstance(route, APIRoute)]
+    return routes if plain and len(routes) == len(router.routes) else None
+
+
 def _add_routes(app: FastAPI, router: APIRouter) -> None:
-    """Put the router's routes on the app itself, as `@app.get` would.
+    """Add the router's routes to the app itself, as `@app.get` would, when that means the same thing.
 
     `include_router` (FastAPI 0.165) keeps a router as one nested entry that every request matches twice
     (once to pick the router, again inside it); flat routes are matched once. FastAPI's hello world
     takes 342 Python calls per request through `include_router`, 258 with its route on the app
-    (`python -m bench.sensors.stack`). Routers with a prefix or their own dependencies are still
-    included; others carry nothing `include_router` would add, since each route already holds its
-    router's tags and schema settings.
+    (`python -m bench.sensors.stack`). Each route is registered again on the app's router with every
+    setting it carries (tags, responses, dependencies, schema settings...), so it answers to the app's
+    `dependency_overrides` like any `@app.get` route. A router with a prefix, its own dependencies,
+    startup or shutdown code, a lifespan, frontend routes or non-API routes is included as usual.
+    Routes are read once: add them to a router before passing it to `create_app`.
     """
-    if router.prefix or router.dependencies:
+    routes = _flat_routes(router)
+    if routes is None:
         app.include_router(router)
         return
-    app.router.routes.extend(router.routes)
+    for route in routes:
+        settings = {name: getattr(route, name) for name in _ROUTE_SETTINGS}
+        app.router.add_api_route(route.path, route.endpoint, route_class_override=type(route), **settings)
 
 
 def create_app(
