@@ -223,3 +223,77 @@ def test_a_key_the_batch_leaves_out_keeps_its_value_until_it_expires() -> None:
         return answers
 
     assert asyncio.run(scenario()) == ["a-v2", "b-v1", "b-loaded-alone"]
+
+
+def test_a_refresh_never_puts_an_older_read_back_over_a_newer_load() -> None:
+    clock = Clock()
+    release = asyncio.Event()
+    calls: list[list[str]] = []
+
+    async def slow_batch(keys: list[str]) -> dict[str, str]:
+        calls.append(keys)
+        await release.wait()
+        return {key: f"{key}-batch-read-at-1.1" for key in keys}
+
+    cache: TtlCache[str, str] = TtlCache(2.0, clock=clock, load_many=slow_batch)
+
+    async def scenario() -> list[str]:
+        await cache.get("a", _first_load("a"))
+        clock.now = 1.1
+        answers = [await cache.get("a", _first_load("a"))]  # starts the (slow) batch refresh
+        await _settle()
+        clock.now = 2.5  # expired while the batch is in flight: a miss loads it alone
+
+        async def newer() -> str:
+            return "a-loaded-at-2.5"
+
+        answers.append(await cache.get("a", newer))
+        release.set()
+        await _settle()
+        answers.append(await cache.get("a", _first_load("a")))
+        return answers
+
+    assert asyncio.run(scenario()) == ["a-v1", "a-loaded-at-2.5", "a-loaded-at-2.5"]
+    assert calls == [["a"]]
+
+
+def test_a_hot_key_that_expired_is_not_refreshed_with_the_others() -> None:
+    clock = Clock()
+    source = BatchSource()
+    cache: TtlCache[str, str] = TtlCache(2.0, clock=clock, load_many=source)
+
+    async def scenario() -> None:
+        await cache.get("old", _first_load("old"))
+        clock.now = 0.5
+        await cache.get("old", _first_load("old"))  # hot, then never asked for again
+        clock.now = 2.5
+        await cache.get("new", _first_load("new"))
+        clock.now = 3.6
+        await cache.get("new", _first_load("new"))  # due: starts a refresh
+        await _settle()
+
+    asyncio.run(scenario())
+    assert source.calls == [["new"]]
+
+
+def test_closing_the_cache_stops_a_refresh_in_flight() -> None:
+    clock = Clock()
+    never = asyncio.Event()
+    calls: list[list[str]] = []
+
+    async def hanging(keys: list[str]) -> dict[str, str]:
+        calls.append(keys)
+        await never.wait()
+        return {}
+
+    cache: TtlCache[str, str] = TtlCache(2.0, clock=clock, load_many=hanging)
+
+    async def scenario() -> None:
+        await cache.get("a", _first_load("a"))
+        clock.now = 1.5
+        await cache.get("a", _first_load("a"))
+        await _settle()
+        await asyncio.wait_for(cache.aclose(), timeout=1)
+
+    asyncio.run(scenario())
+    assert calls == [["a"]]

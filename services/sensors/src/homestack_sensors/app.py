@@ -43,10 +43,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cursor_key=cursor_key,
     )
     limiter = CapacityLimiter(settings.dynamodb_concurrency)
-    app.state.reader = Reader(store, limiter, settings.cache_ttl, settings.cache_entries)
+    reader = Reader(store, limiter, settings.cache_ttl, settings.cache_entries)
+    app.state.reader = reader
     try:
         yield
     finally:
+        await reader.close()
         client.close()
 
 

@@ -77,25 +77,31 @@ class TtlCache(Generic[K, V]):
             while due := self._due_soon():
                 started = self._clock()
                 try:
-                    values = await load_many(due)
+                    values = await load_many(list(due))
                 except Exception as exc:
                     logger.warning("cache refresh failed", extra={"keys": len(due), "error": repr(exc)})
                     return
-                for key in due:
-                    if key in values:
+                for key, entry in due.items():
+                    # A miss may have loaded the key again while this read was in flight: never put an
+                    # older read back over it.
+                    if key in values and self._entries.get(key) is entry and key not in self._pending:
                         self._store(key, started, values[key])
                     else:
-                        self._hot.discard(key)  # not answered: left to expire, not asked for again here
+                        self._hot.discard(key)  # left to the next hit or to expire
         finally:
             self._refresher = None
 
-    def _due_soon(self) -> list[K]:
-        horizon = self._clock() + self.ttl / 4
-        return [
-            key
-            for key in self._hot
-            if key not in self._pending and (entry := self._entries.get(key)) and entry[0] <= horizon
-        ]
+    def _due_soon(self) -> dict[K, tuple[float, float, V]]:
+        """Hot keys whose refresh is due within a quarter ttl, with the entry each has now."""
+        now = self._clock()
+        due: dict[K, tuple[float, float, V]] = {}
+        for key in list(self._hot):
+            entry = self._entries.get(key)
+            if entry is None or entry[1] <= now:
+                self._hot.discard(key)  # gone or expired: the next request is a miss, loaded alone
+            elif entry[0] <= now + self.ttl / 4 and key not in self._pending:
+                due[key] = entry
+        return due
 
     def _load(self, key: K, load: Callable[[], Awaitable[V]]) -> asyncio.Task[V]:
         """The load in flight for `key`, started now if there is none."""
@@ -133,6 +139,13 @@ class TtlCache(Generic[K, V]):
             key = next(iter(self._entries))
             del self._entries[key]
             self._hot.discard(key)
+
+    async def aclose(self) -> None:
+        """Stop the background refresh and loads (before the store they call is closed)."""
+        tasks = [task for task in (self._refresher, *self._pending.values()) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def clear(self) -> None:
         """Forget every cached value (loads in flight still finish and are cached)."""

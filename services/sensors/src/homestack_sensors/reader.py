@@ -85,6 +85,11 @@ class Reader:
 
         return await self._pages.get((limit, cursor), load)
 
+    async def close(self) -> None:
+        """Stop cache refreshes in flight (call before closing the store's client)."""
+        await self._snapshots.aclose()
+        await self._pages.aclose()
+
     async def readings_page(
         self, sensor_id: str, since: datetime, until: datetime, limit: int, cursor: str | None
     ) -> JsonPage:
