@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import re
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -158,3 +159,60 @@ def test_timestamps_are_utc_with_milliseconds() -> None:
     assert iso_timestamp(0.0) == "1970-01-01T00:00:00.000+00:00"
     assert iso_timestamp(1_790_000_000.9876) == "2026-09-21T14:13:20.987+00:00"
     assert iso_timestamp(1_790_000_001.0) == "2026-09-21T14:13:21.000+00:00"
+
+
+def test_closing_writes_everything_queued_and_answers_every_flush() -> None:
+    stream = io.StringIO()
+    configure_logging("svc", "info", "json", stream=stream)
+    (handler,) = _ours()
+    for number in range(100):
+        logging.getLogger("x").info("line %d", number)
+    handler.close()
+    started = time.perf_counter()
+    handler.flush()  # after close: returns at once instead of waiting out its timeout
+    assert time.perf_counter() - started < 0.5
+    assert len(stream.getvalue().splitlines()) == 100
+    logging.getLogger().removeHandler(handler)
+
+
+def test_access_lines_respect_filters_and_propagation_on_the_way_to_the_handler() -> None:
+    stream = io.StringIO()
+    configure_logging("svc", "info", "json", stream=stream)
+    access = logging.getLogger("homestack.access")
+
+    class DropAll(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return False
+
+    drop = DropAll()
+    access.addFilter(drop)
+    try:
+        log_access("rid-filtered", "GET", "/f", 200, 0.1, 0, None)
+    finally:
+        access.removeFilter(drop)
+    access.propagate = False
+    try:
+        log_access("rid-unpropagated", "GET", "/p", 200, 0.1, 0, None)
+    finally:
+        access.propagate = True
+    log_access("rid-plain", "GET", "/ok", 200, 0.1, 0, None)
+    flush_logs()
+    ids = [json.loads(line)["request_id"] for line in stream.getvalue().splitlines()]
+    assert ids == ["rid-plain"]
+
+
+def test_timestamps_from_two_threads_across_second_boundaries_are_right() -> None:
+    stamps = [1_790_000_000 + i * 0.4999 for i in range(2000)]
+    results: dict[int, list[str]] = {}
+
+    def stamp_all(worker: int) -> None:
+        results[worker] = [iso_timestamp(epoch) for epoch in (stamps if worker else reversed(stamps))]
+
+    threads = [threading.Thread(target=stamp_all, args=(worker,)) for worker in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    expected = [datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds") for epoch in stamps]
+    assert results[1] == expected
+    assert results[0] == expected[::-1]

@@ -30,9 +30,10 @@ def iso_timestamp(epoch: float) -> str:
     micros = round((epoch - whole) * 1_000_000)  # datetime rounds to microseconds, then truncates
     if micros >= 1_000_000:
         whole, micros = whole + 1, micros - 1_000_000
-    if _second[0] != whole:
-        _second = (whole, datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
-    return f"{_second[1]}.{micros // 1000:03d}+00:00"
+    cached = _second  # read once: the writer thread and the event loop both get here
+    if cached[0] != whole:
+        cached = _second = (whole, datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+    return f"{cached[1]}.{micros // 1000:03d}+00:00"
 
 
 def _extra_fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -116,6 +117,7 @@ class ServiceLogHandler(logging.Handler):
         self._stream = stream
         # Records, lines already formatted (the access log), flush markers, and None to stop.
         self._queue: queue.SimpleQueue[logging.LogRecord | str | threading.Event | None] = queue.SimpleQueue()
+        self._closed = False
         self._thread = threading.Thread(target=self._write_forever, name="homestack-log-writer", daemon=True)
         self._thread.start()
 
@@ -127,32 +129,41 @@ class ServiceLogHandler(logging.Handler):
         self._queue.put(line)
 
     def _write_forever(self) -> None:
-        while True:
+        stopping = False
+        while not stopping:
             batch = [self._queue.get()]
-            if not isinstance(batch[0], threading.Event):  # a flush is answered at once
+            if not isinstance(batch[0], threading.Event | None):  # a flush or a stop is answered at once
                 time.sleep(self._LINGER_SECONDS)
             while len(batch) < self._BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            lines: list[str] = []
-            for item in batch:
-                if isinstance(item, threading.Event):
-                    self._write(lines)
-                    lines = []
-                    item.set()
-                elif item is None:
-                    self._write(lines)
-                    return
-                elif isinstance(item, str):
-                    lines.append(item + "\n")
-                else:
-                    try:
-                        lines.append(self.format(item) + "\n")
-                    except Exception:  # a broken record must not stop the writer
-                        self.handleError(item)
-            self._write(lines)
+            stopping = any(item is None for item in batch)  # lines after the stop marker are written too
+            self._handle(batch)
+        self._closed = True
+        while True:  # whatever arrived while stopping is still written, every flush still answered
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            self._handle([item])
+
+    def _handle(self, batch: list[logging.LogRecord | str | threading.Event | None]) -> None:
+        lines: list[str] = []
+        for item in batch:
+            if isinstance(item, threading.Event):
+                self._write(lines)
+                lines = []
+                item.set()
+            elif isinstance(item, str):
+                lines.append(item + "\n")
+            elif item is not None:
+                try:
+                    lines.append(self.format(item) + "\n")
+                except Exception:  # a broken record must not stop the writer
+                    self.handleError(item)
+        self._write(lines)
 
     def _write(self, lines: list[str]) -> None:
         if not lines:
@@ -165,7 +176,7 @@ class ServiceLogHandler(logging.Handler):
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait (at most `timeout` seconds) until every record handed over so far is written."""
-        if self._thread.is_alive():
+        if self._thread.is_alive() and not self._closed:
             written = threading.Event()
             self._queue.put(written)
             written.wait(timeout)
@@ -175,6 +186,16 @@ class ServiceLogHandler(logging.Handler):
             self._queue.put(None)
             self._thread.join(timeout=5.0)
         super().close()
+
+
+def _plain_path_to_root() -> bool:
+    """True when a record on the access logger would reach the root's handlers and only them."""
+    logger: logging.Logger | None = _access_logger
+    while logger is not None and logger is not logging.root:
+        if logger.handlers or not logger.propagate:
+            return False
+        logger = logger.parent
+    return True
 
 
 def log_access(
@@ -199,7 +220,10 @@ def log_access(
         len(handlers) == 1
         and isinstance(handler := handlers[0], ServiceLogHandler)
         and isinstance(formatter := handler.formatter, JsonFormatter)
-        and not _access_logger.handlers
+        and handler.level <= logging.INFO
+        and not handler.filters
+        and not _access_logger.filters
+        and _plain_path_to_root()
     ):
         handler.write_line(formatter.access_line(request_id, method, path, status, duration_ms, size, client))
         return
