@@ -17,12 +17,8 @@ store behind the cache is a stub: DynamoDB is the load benchmark's business, not
 from __future__ import annotations
 
 import argparse
-import asyncio
-import cProfile
 import os
-import pstats
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +26,7 @@ from typing import Any
 from anyio import CapacityLimiter
 from fastapi import APIRouter, FastAPI
 
-ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[dict[str, Any]]], Any], Awaitable[None]]
+from homestack_common.testing import AsgiApp, calls_per_request, get_in_process
 
 
 def _included_hello() -> FastAPI:
@@ -80,59 +76,18 @@ def _sensors_app() -> FastAPI:
     return app
 
 
-def _scope(path: str) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"bench"), (b"accept", b"*/*")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-
-
-async def _requests(app: ASGIApp, path: str, count: int) -> None:
-    statuses: set[int] = set()
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            statuses.add(message["status"])
-
-    template = _scope(path)
-    for _ in range(count):
-        await app(dict(template), receive, send)
+def _cpu_us(app: AsgiApp, path: str, count: int) -> float:
+    started = time.process_time()
+    statuses = get_in_process(app, path, count)
     if statuses != {200}:
         raise SystemExit(f"stack bench: {path} answered {sorted(statuses)}, expected only 200")
-
-
-def _calls_per_request(app: ASGIApp, path: str, count: int) -> float:
-    profile = cProfile.Profile()
-    profile.enable()
-    asyncio.run(_requests(app, path, count))
-    profile.disable()
-    # asyncio.run's own calls are the same for every row and small next to `count` requests.
-    return pstats.Stats(profile).total_calls / count  # type: ignore[attr-defined,no-any-return]
-
-
-def _cpu_us(app: ASGIApp, path: str, count: int) -> float:
-    started = time.process_time()
-    asyncio.run(_requests(app, path, count))
     return (time.process_time() - started) / count * 1e6
 
 
 @dataclass
 class Row:
     name: str
-    app: ASGIApp
+    app: AsgiApp
     path: str
     calls: float = 0.0
     cpu: list[float] = field(default_factory=list)
@@ -158,8 +113,8 @@ def main() -> int:
         Row("homestack_sensors (cached)", sensors, "/sensors/kitchen-1"),
     ]
     for row in rows:  # warm up: imports, route compilation, the one cache fill
-        asyncio.run(_requests(row.app, row.path, 200))
-        row.calls = _calls_per_request(row.app, row.path, args.requests)
+        get_in_process(row.app, row.path, 200)
+        row.calls = calls_per_request(row.app, row.path, args.requests)
     for _ in range(args.rounds):
         for row in rows:
             row.cpu.append(_cpu_us(row.app, row.path, args.requests))

@@ -8,19 +8,16 @@ request noticeably dearer; an upgrade of FastAPI or Starlette may move both side
 
 from __future__ import annotations
 
-import asyncio
-import cProfile
 import logging
 import os
-import pstats
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from fastapi import FastAPI
 
 from homestack_common import ServiceSettings, configure_logging, create_app, settings_provider
 from homestack_common.logging import ServiceLogHandler
+from homestack_common.testing import calls_per_request, get_in_process
 
 BUDGET = 1.25  # our /health may cost at most this many times hello world's calls per request
 REQUESTS = 500
@@ -36,34 +33,9 @@ def _hello() -> FastAPI:
     return app
 
 
-async def _serve(app: Any, count: int) -> None:
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": "/health", "raw_path": b"/health", "query_string": b"",
-        "root_path": "", "headers": [(b"host", b"127.0.0.1")], "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }  # fmt: skip
-    statuses: set[int] = set()
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            statuses.add(message["status"])
-
-    for _ in range(count):
-        await app(dict(scope), receive, send)
-    assert statuses == {200}
-
-
-def _calls_per_request(app: Any) -> float:
-    asyncio.run(_serve(app, 50))  # warm up
-    profile = cProfile.Profile()
-    profile.enable()
-    asyncio.run(_serve(app, REQUESTS))
-    profile.disable()
-    return float(pstats.Stats(profile).total_calls) / REQUESTS  # type: ignore[attr-defined]
+def _calls_per_request(app: FastAPI) -> float:
+    get_in_process(app, "/health", 50)  # warm up
+    return calls_per_request(app, "/health", REQUESTS)
 
 
 @contextmanager
