@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pydantic import ValidationError
 from homestack_sensordata.cursor import CursorCodec, InvalidCursorError
 from homestack_sensordata.models import ReadingOut, SensorSnapshot, format_ts
 from homestack_sensordata.tables import READINGS, SENSORS
+from homestack_sensordata.write_support import RetryPolicy
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -27,7 +27,8 @@ T = TypeVar("T")
 
 MAX_PAGE_SIZE = 1000
 BATCH_GET_KEYS = 100  # DynamoDB's limit for one BatchGetItem
-_UNPROCESSED_ROUNDS = 5
+# Unprocessed keys are asked for again with the writer's backoff (full jitter), at most this often.
+_UNPROCESSED_RETRY = RetryPolicy(max_attempts=5)
 _deserializer = TypeDeserializer()
 
 
@@ -96,7 +97,7 @@ class SensorStore:
             chunk = wanted[start : start + BATCH_GET_KEYS]
             keys: list[Mapping[str, Any]] = [{"sensor_id": {"S": sensor_id}} for sensor_id in chunk]
             answered: set[str] = set()
-            for attempt in range(_UNPROCESSED_ROUNDS):
+            for attempt in range(_UNPROCESSED_RETRY.max_attempts):
                 response = self.client.batch_get_item(RequestItems={self.sensors_table: {"Keys": keys}})
                 for raw in response.get("Responses", {}).get(self.sensors_table, []):
                     sensor_id = raw["sensor_id"]["S"]
@@ -106,8 +107,8 @@ class SensorStore:
                 keys = list(left.get(self.sensors_table, {}).get("Keys", []))
                 if not keys:
                     break
-                if attempt + 1 < _UNPROCESSED_ROUNDS:
-                    time.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 (jitter, not crypto)
+                if attempt + 1 < _UNPROCESSED_RETRY.max_attempts:
+                    time.sleep(_UNPROCESSED_RETRY.delay(attempt))
             unprocessed = {key["sensor_id"]["S"] for key in keys}
             for sensor_id in chunk:
                 if sensor_id not in answered and sensor_id not in unprocessed:

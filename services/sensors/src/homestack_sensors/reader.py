@@ -26,6 +26,11 @@ _snapshots_json = TypeAdapter(list[SensorSnapshot])
 _readings_json = TypeAdapter(list[ReadingOut])
 
 
+def _rendered(snapshot: SensorSnapshot | None) -> bytes | None:
+    """A snapshot as the JSON body `GET /sensors/{id}` sends (None: the sensor is unknown)."""
+    return None if snapshot is None else snapshot.model_dump_json().encode()
+
+
 @dataclass(frozen=True)
 class JsonPage:
     """A page already rendered as the JSON body, with the cursor for the next page (None when last)."""
@@ -64,17 +69,13 @@ class Reader:
         """The snapshot of `sensor_id` as JSON, or None when the sensor is unknown (cached either way)."""
 
         async def load() -> bytes | None:
-            snapshot = await self._call(partial(self.store.get_sensor, sensor_id))
-            return None if snapshot is None else snapshot.model_dump_json().encode()
+            return _rendered(await self._call(partial(self.store.get_sensor, sensor_id)))
 
         return await self._snapshots.get(sensor_id, load)
 
     async def _snapshots_json(self, sensor_ids: list[str]) -> dict[str, bytes | None]:
         found = await self._call(partial(self.store.get_sensors, sensor_ids))
-        return {
-            sensor_id: None if snapshot is None else snapshot.model_dump_json().encode()
-            for sensor_id, snapshot in found.items()
-        }
+        return {sensor_id: _rendered(snapshot) for sensor_id, snapshot in found.items()}
 
     async def sensors_page(self, limit: int, cursor: str | None) -> JsonPage:
         """One page of snapshots as a JSON list."""
