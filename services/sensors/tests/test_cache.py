@@ -116,6 +116,20 @@ class BatchSource:
         return {key: f"{key}-{self.version}" for key in keys if key not in self.leave_out}
 
 
+class HeldBatch:
+    """load_many that waits until `release` is set, then answers `answer` for every key."""
+
+    def __init__(self, answer: str) -> None:
+        self.calls: list[list[str]] = []
+        self.release = asyncio.Event()
+        self.answer = answer
+
+    async def __call__(self, keys: list[str]) -> dict[str, str]:
+        self.calls.append(keys)
+        await self.release.wait()
+        return {key: f"{key}-{self.answer}" for key in keys}
+
+
 def _first_load(key: str) -> Callable[[], Awaitable[str]]:
     async def load() -> str:
         return f"{key}-v1"
@@ -227,14 +241,7 @@ def test_a_key_the_batch_leaves_out_keeps_its_value_until_it_expires() -> None:
 
 def test_a_refresh_never_puts_an_older_read_back_over_a_newer_load() -> None:
     clock = Clock()
-    release = asyncio.Event()
-    calls: list[list[str]] = []
-
-    async def slow_batch(keys: list[str]) -> dict[str, str]:
-        calls.append(keys)
-        await release.wait()
-        return {key: f"{key}-batch-read-at-1.1" for key in keys}
-
+    slow_batch = HeldBatch("batch-read-at-1.1")
     cache: TtlCache[str, str] = TtlCache(2.0, clock=clock, load_many=slow_batch)
 
     async def scenario() -> list[str]:
@@ -248,13 +255,13 @@ def test_a_refresh_never_puts_an_older_read_back_over_a_newer_load() -> None:
             return "a-loaded-at-2.5"
 
         answers.append(await cache.get("a", newer))
-        release.set()
+        slow_batch.release.set()
         await _settle()
         answers.append(await cache.get("a", _first_load("a")))
         return answers
 
     assert asyncio.run(scenario()) == ["a-v1", "a-loaded-at-2.5", "a-loaded-at-2.5"]
-    assert calls == [["a"]]
+    assert slow_batch.calls == [["a"]]
 
 
 def test_a_hot_key_that_expired_is_not_refreshed_with_the_others() -> None:
@@ -278,14 +285,7 @@ def test_a_hot_key_that_expired_is_not_refreshed_with_the_others() -> None:
 
 def test_closing_the_cache_stops_a_refresh_in_flight() -> None:
     clock = Clock()
-    never = asyncio.Event()
-    calls: list[list[str]] = []
-
-    async def hanging(keys: list[str]) -> dict[str, str]:
-        calls.append(keys)
-        await never.wait()
-        return {}
-
+    hanging = HeldBatch("never-answered")  # never released
     cache: TtlCache[str, str] = TtlCache(2.0, clock=clock, load_many=hanging)
 
     async def scenario() -> None:
@@ -296,4 +296,4 @@ def test_closing_the_cache_stops_a_refresh_in_flight() -> None:
         await asyncio.wait_for(cache.aclose(), timeout=1)
 
     asyncio.run(scenario())
-    assert calls == [["a"]]
+    assert hanging.calls == [["a"]]
