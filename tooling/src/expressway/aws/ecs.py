@@ -137,16 +137,21 @@ class Ecs:
         items: list[dict[str, Any]] = found.get("serviceRevisions", [])
         return items
 
+    def _express_arns(self, cluster: str) -> list[str]:
+        """ARNs of the Express (ECS-managed) services in `cluster` (the first 100)."""
+        arns: list[str] = run(
+            "list services",
+            self.api.list_services,
+            cluster=cluster,
+            resourceManagementType="ECS",
+            maxResults=100,
+        ).get("serviceArns", [])
+        return arns
+
     def tagged(self, cluster: str, tags: dict[str, str]) -> list[dict[str, Any]]:
         """Express services in `cluster` carrying all of `tags` (finds a service under an old name)."""
         try:
-            arns = run(
-                "list services",
-                self.api.list_services,
-                cluster=cluster,
-                resourceManagementType="ECS",
-                maxResults=100,
-            ).get("serviceArns", [])
+            arns = self._express_arns(cluster)
         except NotFoundError:
             return []
         found = []
@@ -163,13 +168,7 @@ class Ecs:
         found: list[dict[str, Any]] = []
         clusters = run("list clusters", self.api.list_clusters).get("clusterArns", [])
         for cluster in clusters:
-            arns = run(
-                "list services",
-                self.api.list_services,
-                cluster=cluster,
-                resourceManagementType="ECS",
-                maxResults=100,
-            ).get("serviceArns", [])
+            arns = self._express_arns(cluster)
             found += [
                 s
                 for s in self.services(cluster, arns).values()
