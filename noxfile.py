@@ -70,6 +70,7 @@ def typecheck(session: nox.Session) -> None:
         session.run("mypy", *session.posargs, *targets)
     session.run("mypy", "noxfile.py", "conftest.py")
     session.run("mypy", "bench")
+    session.run("mypy", "harness")
     session.run("mypy", "reliability")
 
 
@@ -159,7 +160,7 @@ def new(session: nox.Session) -> None:
 def serve(session: nox.Session) -> None:
     """Run the sensors API on 127.0.0.1:8000 against a local moto server seeded with demo sensors."""
     sync(session, "--all-packages", "--group", "dev")
-    session.run("python", "-m", "bench.support.serve", *session.posargs)
+    session.run("python", "-m", "harness.serve", *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False)
@@ -237,5 +238,5 @@ def reliability(session: nox.Session) -> None:
     """Bad input, injected faults and load on the whole fleet; prints cases, faults, requests, losses,
     p99 and memory growth (`nox -s reliability -- --duration 20` shortens each load phase)."""
     sync(session, "--all-packages", "--group", "dev", "--group", "reliability")
-    # `python -m` puts the repository root on sys.path: the suite reuses the bench plumbing.
+    # `python -m` puts the repository root on sys.path: the suite runs the fleet with harness/.
     session.run("python", "-m", "pytest", "reliability", *session.posargs)

@@ -9,9 +9,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psutil
-from bench.support.dynamodb import FAKE_CREDENTIALS, local_dynamodb, use_fake_credentials
-from bench.support.seed import seed
-from bench.support.servers import uvicorn_app
+from harness.dynamodb import FAKE_CREDENTIALS, local_dynamodb, use_fake_credentials
+from harness.seed import seed
+from harness.servers import uvicorn_app
 
 SENSORS_TABLE = "reliability-sensors"
 READINGS_TABLE = "reliability-readings"

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from bench.support.processes import child, free_port, python
+from harness.processes import child, free_port, python
 
 
 class Restartable:

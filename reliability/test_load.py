@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import psutil
 import pytest
-from bench.support.load import LoadResult, Request, run_load
+from harness.load import LoadResult, Request, run_load
 
 from reliability.figures import Figures
 from reliability.fleet import KEY, Fleet, server_process

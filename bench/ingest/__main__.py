@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from bench.support.dynamodb import local_dynamodb, use_fake_credentials
-from bench.support.proxy import latency_proxy
-from bench.support.servers import uvicorn_app
+from harness.dynamodb import local_dynamodb, use_fake_credentials
+from harness.proxy import latency_proxy
+from harness.servers import uvicorn_app
 from homestack_ingest.simulate import Config, Summary, simulate
 from homestack_sensordata import READINGS, SENSORS, create_table, dynamodb_client, format_ts
 

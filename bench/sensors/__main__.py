@@ -16,11 +16,11 @@ import statistics
 import urllib.request
 from dataclasses import dataclass, field
 
-from bench.support.dynamodb import local_dynamodb, use_fake_credentials
-from bench.support.load import LoadResult, Request, run_load
-from bench.support.proxy import latency_proxy
-from bench.support.seed import seed
-from bench.support.servers import uvicorn_app
+from harness.dynamodb import local_dynamodb, use_fake_credentials
+from harness.load import LoadResult, Request, run_load
+from harness.proxy import latency_proxy
+from harness.seed import seed
+from harness.servers import uvicorn_app
 
 SENSORS_TABLE, READINGS_TABLE = "bench-sensors", "bench-readings"
 

@@ -7,7 +7,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.support.processes import child, free_port, python
+from harness.processes import child, free_port, python
 
 
 def _answers(url: str) -> bool:

@@ -1,6 +1,6 @@
 """Run the sensors API on this machine with no AWS account: moto server, demo sensors, then uvicorn.
 
-`nox -s serve` (or `python -m bench.support.serve --port 8000`). Stop with Ctrl-C. Until the local cloud
+`nox -s serve` (or `python -m harness.serve --port 8000`). Stop with Ctrl-C. Until the local cloud
 (`nox -s dev`) serves the whole fleet, this is the quickest way to see the API answer.
 """
 
@@ -11,9 +11,9 @@ import contextlib
 import os
 import subprocess
 
-from bench.support.dynamodb import local_dynamodb, use_fake_credentials
-from bench.support.processes import ROOT, python
-from bench.support.seed import seed
+from harness.dynamodb import local_dynamodb, use_fake_credentials
+from harness.processes import ROOT, python
+from harness.seed import seed
 
 
 def main() -> int:

@@ -1,6 +1,6 @@
 """A TCP proxy that adds a fixed one-way delay, like a network round trip to a real DynamoDB endpoint.
 
-Run: `python -m bench.support.proxy --listen PORT --target PORT --delay-ms 7`. Bytes from the client
+Run: `python -m harness.proxy --listen PORT --target PORT --delay-ms 7`. Bytes from the client
 are held `delay` before they go upstream, in order, so a request split over several packets costs
 one delay, not one per packet; responses flow back at once. Every call through it therefore takes
 at least `delay` longer, which is what the seed's blocking boto3 calls pay on every request.
@@ -14,7 +14,7 @@ import contextlib
 import time
 from collections.abc import Iterator
 
-from bench.support.processes import child, free_port, port_open, python
+from harness.processes import child, free_port, port_open, python
 
 
 async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
@@ -64,7 +64,7 @@ async def _serve(listen: int, target: int, delay: float) -> None:
 def latency_proxy(target_port: int, delay_ms: float) -> Iterator[str]:
     """Run the proxy in its own process in front of 127.0.0.1:`target_port`; yield its URL."""
     port = free_port()
-    argv = [python(), "-m", "bench.support.proxy", "--listen", str(port), "--target", str(target_port)]
+    argv = [python(), "-m", "harness.proxy", "--listen", str(port), "--target", str(target_port)]
     argv += ["--delay-ms", str(delay_ms)]
     with child(argv, ready=lambda: port_open(port), what="latency proxy", timeout=15):
         yield f"http://127.0.0.1:{port}"

@@ -19,7 +19,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 
-from bench.support.processes import child, free_port, python
+from harness.processes import child, free_port, python
 
 NPM_PACKAGE = "amplify-dynamodb-simulator@2.9.30"  # ships DynamoDB Local 1.25.1
 CACHE = Path(os.environ.get("HOMESTACK_CACHE", Path.home() / ".cache" / "homestack"))

@@ -1,1 +1,0 @@
-"""Shared bench plumbing: local DynamoDB, a latency proxy, uvicorn children, a load generator."""
