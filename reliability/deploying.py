@@ -16,15 +16,15 @@ from moto import mock_aws
 from moto.iam import models as iam_models
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-from expressway.apply import Deployer, Options
 from expressway.aws import session
-from expressway.image_source import GivenImages
+from expressway.deploy.deployer import Deployer, Options
+from expressway.deploy.waiting import Clock, HttpProber
+from expressway.images.source import GivenImages
 from expressway.local.emulation import faults as emulation_faults
 from expressway.local.emulation import install
-from expressway.policies import EXECUTION_MANAGED_POLICY, INFRASTRUCTURE_MANAGED_POLICY
+from expressway.plan.policies import EXECUTION_MANAGED_POLICY, INFRASTRUCTURE_MANAGED_POLICY
 from expressway.registry import Registry
 from expressway.testing import IMAGE, VERSION, FakeService
-from expressway.waiting import Clock, HttpProber
 
 INSTANT = Clock(sleep=lambda _: None)
 

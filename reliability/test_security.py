@@ -13,12 +13,12 @@ from typing import Any
 import httpx
 import pytest
 
-from expressway.desired import Facts, spec
 from expressway.images.dockerfile import render_dockerfile
 from expressway.images.specs import image_spec
-from expressway.names import Names
-from expressway.policies import READ_ACTIONS, WRITE_ACTIONS
+from expressway.plan.desired import Facts, spec
+from expressway.plan.policies import READ_ACTIONS, WRITE_ACTIONS
 from expressway.registry import Registry, load, resolve
+from expressway.registry.names import Names
 from homestack_sensordata import dynamodb_client
 from reliability.figures import Figures
 from reliability.fleet import KEY, OLD_KEY, READINGS_TABLE, SECRETS, Fleet

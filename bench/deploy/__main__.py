@@ -38,11 +38,11 @@ import threading  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
-from expressway.apply import Deployer, Options  # noqa: E402
 from expressway.aws import session  # noqa: E402
-from expressway.image_source import GivenImages  # noqa: E402
+from expressway.deploy.deployer import Deployer, Options  # noqa: E402
+from expressway.deploy.waiting import HttpProber  # noqa: E402
+from expressway.images.source import GivenImages  # noqa: E402
 from expressway.registry import Registry, parse  # noqa: E402
-from expressway.waiting import HttpProber  # noqa: E402
 
 VERSION = "bench0000000000000000000000000000000000000"
 IMAGE = "public.ecr.aws/docker/library/python:3.12-slim"

@@ -15,14 +15,14 @@ from moto import mock_aws
 from moto.iam import models as iam_models
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-from expressway import policies
-from expressway.apply import Deployer, Options
 from expressway.aws import session
-from expressway.image_source import GivenImages
+from expressway.deploy.deployer import Deployer, Options
+from expressway.deploy.waiting import Clock, HttpProber
+from expressway.images.source import GivenImages
 from expressway.local.emulation import install
+from expressway.plan import policies
 from expressway.registry import Registry, parse
 from expressway.testing import IMAGE, VERSION, FakeService, registry_text
-from expressway.waiting import Clock, HttpProber
 
 _ATTACHED = {
     p.rsplit("/", 1)[-1] for p in (policies.EXECUTION_MANAGED_POLICY, policies.INFRASTRUCTURE_MANAGED_POLICY)

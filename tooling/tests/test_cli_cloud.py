@@ -11,14 +11,14 @@ from typing import Any
 import httpx
 import pytest
 
-from expressway.apply import Deployer, Options
 from expressway.cli import main
 from expressway.cli.cloud import make_deployer
 from expressway.console import Console
+from expressway.deploy.deployer import Deployer, Options
+from expressway.deploy.waiting import Clock, HttpProber
 from expressway.local.emulation import faults
 from expressway.registry import Registry
 from expressway.testing import IMAGE, FakeService
-from expressway.waiting import Clock, HttpProber
 
 FAST = Clock(sleep=lambda _: None)
 
@@ -39,7 +39,7 @@ def _cli(argv: list[str], registry: Path, web: FakeService) -> tuple[int, str, s
 @pytest.fixture
 def served(registry_file: Path, web: FakeService) -> FakeService:
     """The fake services answer with the version the CLI computes for the registry's folder."""
-    from expressway.version import git_version
+    from expressway.deploy.version import git_version
 
     web.version = git_version(registry_file.parent)
     return web

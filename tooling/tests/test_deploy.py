@@ -8,8 +8,8 @@ from typing import Any
 import boto3
 import pytest
 
-from expressway.apply import Deployer
 from expressway.aws import session
+from expressway.deploy.deployer import Deployer
 from expressway.errors import DeployError
 from expressway.local.emulation import configure, faults
 from expressway.registry import Registry, parse

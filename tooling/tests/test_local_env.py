@@ -8,13 +8,13 @@ import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
-from expressway.apply import Deployer, Options
 from expressway.aws import session
-from expressway.image_source import GivenImages
+from expressway.deploy.deployer import Deployer, Options
+from expressway.deploy.waiting import Clock, HttpProber
+from expressway.images.source import GivenImages
 from expressway.local.emulation.testing import EmulatedAws
 from expressway.registry import parse
 from expressway.testing import IMAGE, VERSION, registry_text
-from expressway.waiting import Clock, HttpProber
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from expressway.desired import Facts, spec, update_request
 from expressway.errors import UsageError
-from expressway.plan import Plan, Step, plan_service
+from expressway.plan.desired import Facts, spec, update_request
+from expressway.plan.steps import Plan, Step, plan_service
 from expressway.registry import parse
 from expressway.testing import registry_text
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from expressway.desired import Facts, spec
-from expressway.policies import READ_ACTIONS, WRITE_ACTIONS
+from expressway.plan.desired import Facts, spec
+from expressway.plan.policies import READ_ACTIONS, WRITE_ACTIONS
 from expressway.registry import parse
 from expressway.testing import registry_text
 

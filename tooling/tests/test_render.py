@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from expressway.plan import Change, Plan, Step
-from expressway.render import StatusRow, plan_json, plan_text, status_json, status_text
+from expressway.plan.render import StatusRow, plan_json, plan_text, status_json, status_text
+from expressway.plan.steps import Change, Plan, Step
 
 PLAN = Plan(
     "prod",

@@ -7,13 +7,14 @@ from typing import Any
 import boto3
 import pytest
 
-from expressway import policies, support
 from expressway.aws import session
 from expressway.aws.ec2 import network
 from expressway.aws.iam import Iam
 from expressway.aws.sts import identity
-from expressway.desired import Facts, spec
+from expressway.deploy import prerequisites as support
 from expressway.errors import AwsError, DeployError, ExpresswayError
+from expressway.plan import policies
+from expressway.plan.desired import Facts, spec
 from expressway.registry import Registry, parse
 from expressway.testing import registry_text
 

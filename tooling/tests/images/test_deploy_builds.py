@@ -11,17 +11,17 @@ import boto3
 import httpx
 import pytest
 
-from expressway.apply import Deployer, Options
 from expressway.aws.ecr import Ecr
 from expressway.cli.cloud import make_deployer
 from expressway.console import Console
-from expressway.image_source import GivenImages
+from expressway.deploy.deployer import Deployer, Options
+from expressway.deploy.waiting import Clock, HttpProber
 from expressway.images import DistributionClient
-from expressway.images.source import BuiltImages
+from expressway.images.built import BuiltImages
+from expressway.images.source import GivenImages
 from expressway.images.testing import FakeRegistry, PushingBuilder
 from expressway.registry import Registry
 from expressway.testing import VERSION, FakeService
-from expressway.waiting import Clock, HttpProber
 
 ROOT = Path(__file__).resolve().parents[3]
 FAST = Clock(sleep=lambda _: None)

@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from expressway.aws.ecr import Ecr
 from expressway.images import DistributionClient, read_revision
-from expressway.images.source import BuiltImages, repository_name
+from expressway.images.built import BuiltImages, repository_name
 from expressway.images.testing import FakeRegistry, PushingBuilder
 from expressway.registry import load
 

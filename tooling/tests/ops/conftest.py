@@ -11,11 +11,11 @@ import boto3
 import httpx
 import pytest
 
-from expressway.apply import Deployer, Options
-from expressway.image_source import GivenImages, ImageSource
+from expressway.deploy.deployer import Deployer, Options
+from expressway.deploy.waiting import Clock, HttpProber
+from expressway.images.source import GivenImages, ImageSource
 from expressway.registry import Registry
 from expressway.testing import IMAGE, VERSION
-from expressway.waiting import Clock, HttpProber
 
 FAST = Clock(sleep=lambda _: None)
 REGISTRY_HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from expressway.changed import ChangeDetector, Workspace, changed_text, decide_all
+from expressway.deploy.changed import ChangeDetector, Workspace, changed_text, decide_all
 from expressway.registry import load
 from expressway.testing import copy_checkout
 

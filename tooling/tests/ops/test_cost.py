@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from expressway.cli import main
-from expressway.cost import cost_text, estimate
 from expressway.errors import ConfigError
-from expressway.pricing import prices_for
+from expressway.ops.cost import cost_text, estimate
+from expressway.plan.pricing import prices_for
 from expressway.registry import parse
 from expressway.testing import registry_text
 

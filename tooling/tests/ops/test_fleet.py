@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from expressway.apply import Deployer
 from expressway.cli import main
 from expressway.console import Console
-from expressway.fleet import Operator, RecordingDeployer
+from expressway.deploy.deployer import Deployer
+from expressway.deploy.fleet import Operator, RecordingDeployer
 from expressway.local.emulation import faults
 from expressway.registry import Registry, load
 from expressway.testing import copy_checkout

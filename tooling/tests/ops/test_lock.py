@@ -9,14 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from expressway.aws.ledger import Ledger
+from expressway.deploy.fleet import Operator, RecordingDeployer
+from expressway.deploy.lock import DeployLock
+from expressway.deploy.waiting import Clock
 from expressway.errors import DeployError
-from expressway.fleet import Operator, RecordingDeployer
-from expressway.image_source import GivenImages
-from expressway.lock import DeployLock
-from expressway.names import Names
+from expressway.images.source import GivenImages
 from expressway.registry import Registry
+from expressway.registry.names import Names
 from expressway.testing import IMAGE
-from expressway.waiting import Clock
 
 from .conftest import MakeDeployer
 

@@ -12,9 +12,9 @@ import pytest
 
 from expressway.aws.cwlogs import LogReader
 from expressway.cli import main
-from expressway.logs import tail
+from expressway.deploy.waiting import Clock
+from expressway.ops.logs import tail
 from expressway.registry import Registry
-from expressway.waiting import Clock
 
 GROUP = "/expressway/homestack/prod/sensors"
 

@@ -9,14 +9,14 @@ from typing import Any
 import boto3
 import pytest
 
-from expressway.apply import Deployer
 from expressway.cli import main
 from expressway.console import Console
+from expressway.deploy.deployer import Deployer
+from expressway.deploy.fleet import Operator, RecordingDeployer, Result
+from expressway.deploy.history import History
+from expressway.deploy.rollback import rollback
 from expressway.errors import DeployError, UsageError
-from expressway.fleet import Operator, RecordingDeployer, Result
-from expressway.history import History
 from expressway.registry import Registry, parse
-from expressway.rollback import rollback
 from expressway.testing import registry_text
 
 from .conftest import V1, V2, MakeDeployer, image_tags, lifecycle_cleanup, push_image

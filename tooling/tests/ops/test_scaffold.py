@@ -11,8 +11,8 @@ import pytest
 
 from expressway.cli import main
 from expressway.errors import ExpresswayError, UsageError
+from expressway.ops.scaffold import scaffold
 from expressway.registry import load
-from expressway.scaffold import scaffold
 from expressway.testing import copy_checkout
 
 REPO = Path(__file__).resolve().parents[3]

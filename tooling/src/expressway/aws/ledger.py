@@ -8,8 +8,8 @@ from typing import Any
 from expressway.aws.dynamodb import Dynamo
 from expressway.aws.session import client, run
 from expressway.errors import AwsError
-from expressway.names import TAG_ENVIRONMENT, TAG_PROJECT, Names
 from expressway.registry import Environment, Table
+from expressway.registry.names import TAG_ENVIRONMENT, TAG_PROJECT, Names
 
 CONFLICT = "ConditionalCheckFailedException"
 

@@ -14,10 +14,10 @@ from expressway.cli import ops
 from expressway.cli.parser import build
 from expressway.console import Console
 from expressway.errors import ConfigError, ExpresswayError
-from expressway.refs import deploy_order
+from expressway.registry.refs import deploy_order
 
 if TYPE_CHECKING:
-    from expressway.apply import Deployer
+    from expressway.deploy.deployer import Deployer
 
 
 class DeployerFactory(Protocol):

@@ -7,17 +7,17 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from expressway import status as status_mod
-from expressway.apply import Deployer, Options
 from expressway.cli import ops
 from expressway.console import Console
-from expressway.destroy import destroy
+from expressway.deploy.deployer import Deployer, Options
+from expressway.deploy.version import git_version
+from expressway.deploy.waiting import HttpProber, Prober
 from expressway.errors import UsageError
-from expressway.image_source import GivenImages, ImageSource
+from expressway.images.source import GivenImages, ImageSource
+from expressway.ops import status as status_mod
+from expressway.ops.destroy import destroy
+from expressway.plan.render import plan_json, plan_text, status_json, status_text
 from expressway.registry import Registry
-from expressway.render import plan_json, plan_text, status_json, status_text
-from expressway.version import git_version
-from expressway.waiting import HttpProber, Prober
 
 # The local cloud answers at once: poll it fast. Real AWS deployments take minutes.
 LOCAL_POLL, AWS_POLL = 0.2, 5.0
@@ -79,7 +79,7 @@ def make_deployer(
         # AWS without --image (issue 8): build this checkout's images, push them to ECR, pin the digests.
         from expressway.aws.ecr import Ecr
         from expressway.aws.session import client
-        from expressway.images.source import BuiltImages
+        from expressway.images.built import BuiltImages
 
         images = BuiltImages(root=root, registry=reg, env=env, ecr=Ecr(client(environment, "ecr")))
     return Deployer(

@@ -14,7 +14,7 @@ from expressway.console import Console
 from expressway.errors import UsageError
 
 if TYPE_CHECKING:
-    from expressway.apply import Deployer
+    from expressway.deploy.deployer import Deployer
 
 COMMANDS = frozenset({"cost", "new", "history", "rollback", "logs"})
 
@@ -95,8 +95,8 @@ def _environment_name(reg: registry.Registry, explicit: str | None) -> str:
 
 def live_version(observed: dict[str, Any] | None) -> str | None:
     """APP_VERSION of the revision that serves now, or None when the service is not deployed."""
-    from expressway.desired import VERSION_VAR
-    from expressway.plan import active_configuration
+    from expressway.plan.desired import VERSION_VAR
+    from expressway.plan.steps import active_configuration
 
     if observed is None:
         return None
@@ -110,9 +110,9 @@ def live_version(observed: dict[str, Any] | None) -> str | None:
 def changed_keys(args: argparse.Namespace, deployer: Deployer, console: Console) -> list[str]:
     """The services `--changed` selects; each decision and its reason is shown (stderr)."""
     from expressway.aws.ledger import Ledger
-    from expressway.changed import ChangeDetector, changed_text, decide_all
     from expressway.cli import find_registry
-    from expressway.history import History
+    from expressway.deploy.changed import ChangeDetector, changed_text, decide_all
+    from expressway.deploy.history import History
 
     if getattr(args, "service", None) or getattr(args, "all", False):
         raise UsageError(f"{args.command}: --changed picks the services itself; drop the name or --all")
@@ -131,7 +131,7 @@ def changed_keys(args: argparse.Namespace, deployer: Deployer, console: Console)
 
 def deploy(args: argparse.Namespace, console: Console, deployer: Deployer) -> int:
     """`deploy SERVICE|--all|--changed`: locked, recorded, ordered; one summary; exit 1 naming failures."""
-    from expressway.fleet import Operator, RecordingDeployer, summary_json, summary_text
+    from expressway.deploy.fleet import Operator, RecordingDeployer, summary_json, summary_text
 
     reg = deployer.registry
     if args.changed:
@@ -177,7 +177,7 @@ def deploy(args: argparse.Namespace, console: Console, deployer: Deployer) -> in
 def run(args: argparse.Namespace, path: Path, console: Console, factory: Any = None) -> int:
     """Run one operations command; ExpresswayError propagates to main(). `factory` builds the Deployer."""
     if args.command == "new":
-        from expressway.scaffold import scaffold
+        from expressway.ops.scaffold import scaffold
 
         made = scaffold(path.parent, args.name)
         for file in made.files:
@@ -188,8 +188,8 @@ def run(args: argparse.Namespace, path: Path, console: Console, factory: Any = N
     reg = registry.load(path)
     env = _environment_name(reg, args.env)
     if args.command == "cost":
-        from expressway.cost import cost_json, cost_text, estimate
-        from expressway.pricing import prices_for
+        from expressway.ops.cost import cost_json, cost_text, estimate
+        from expressway.plan.pricing import prices_for
 
         figures = estimate(reg, env, prices_for(reg.environment(env).region, args.prices), args.zones)
         console.data(cost_json(figures) if args.json else cost_text(figures))
@@ -200,11 +200,11 @@ def run(args: argparse.Namespace, path: Path, console: Console, factory: Any = N
     if args.command == "logs":
         return _logs(args, reg, env, console)
     from expressway.cli.cloud import make_deployer
-    from expressway.rollback import rollback
+    from expressway.deploy.rollback import rollback
 
     deployer = (factory or make_deployer)(args, reg, env, console, root=path.parent)
     result = rollback(deployer, args.service, args.to, args.lock_wait)
-    from expressway.fleet import summary_text
+    from expressway.deploy.fleet import summary_text
 
     console.data(summary_text([result]))
     return 0 if result.ok else 1
@@ -212,8 +212,8 @@ def run(args: argparse.Namespace, path: Path, console: Console, factory: Any = N
 
 def _history(args: argparse.Namespace, reg: registry.Registry, env: str, console: Console) -> int:
     from expressway.aws.ledger import Ledger
-    from expressway.history import History, history_json, history_text
-    from expressway.names import Names
+    from expressway.deploy.history import History, history_json, history_text
+    from expressway.registry.names import Names
 
     records = History(Ledger(reg.environment(env), Names.of(reg, env)), env).records(args.service, args.limit)
     console.data(history_json(args.service, env, records) if args.json else history_text(records))
@@ -222,9 +222,9 @@ def _history(args: argparse.Namespace, reg: registry.Registry, env: str, console
 
 def _logs(args: argparse.Namespace, reg: registry.Registry, env: str, console: Console) -> int:
     from expressway.aws.cwlogs import LogReader
-    from expressway.logformat import parse_since
-    from expressway.logs import tail
-    from expressway.names import Names
+    from expressway.ops.logformat import parse_since
+    from expressway.ops.logs import tail
+    from expressway.registry.names import Names
 
     since = parse_since(args.since, datetime.now(UTC))
     reader = LogReader(reg.environment(env), Names.of(reg, env).log_group(args.service))

@@ -19,8 +19,8 @@ import httpx
 from expressway.aws.session import client
 from expressway.console import Console
 from expressway.errors import ExpresswayError, UsageError
-from expressway.names import Names
 from expressway.registry import Registry
+from expressway.registry.names import Names
 
 from .devopts import DevOptions, check_port, endpoint_of
 from .fleet import LocalAws, read_fleet

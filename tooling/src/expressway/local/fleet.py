@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from expressway.names import Names
 from expressway.registry import Registry
+from expressway.registry.names import Names
 
 from .process import ServiceSpec
 

@@ -9,19 +9,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from expressway import capacity, support
 from expressway.aws.ec2 import Network, network
 from expressway.aws.ecs import Ecs, is_propagation_error
 from expressway.aws.logs import Logs
 from expressway.aws.sts import identity
-from expressway.desired import Facts, Spec, service_url, spec, update_request
+from expressway.deploy import capacity
+from expressway.deploy import prerequisites as support
+from expressway.deploy.waiting import FAILED, Clock, Deadline, Prober, wait_for_deployment
 from expressway.errors import AwsError, DeployError
-from expressway.image_source import ImageSource
-from expressway.names import TAG_PROJECT, Names
-from expressway.plan import Plan, Step, active_configuration, plan_service
-from expressway.refs import dependencies, deploy_order
+from expressway.images.source import ImageSource
+from expressway.plan.desired import Facts, Spec, service_url, spec, update_request
+from expressway.plan.steps import Plan, Step, active_configuration, plan_service
 from expressway.registry import Registry
-from expressway.waiting import FAILED, Clock, Deadline, Prober, wait_for_deployment
+from expressway.registry.names import TAG_PROJECT, Names
+from expressway.registry.refs import dependencies, deploy_order
 
 
 @dataclass

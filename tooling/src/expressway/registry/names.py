@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from expressway.registry import Registry
+from expressway.registry.models import Registry
 
 TAG_PROJECT = "expressway:project"
 TAG_ENVIRONMENT = "expressway:environment"

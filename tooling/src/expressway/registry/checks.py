@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from expressway.refs import check_references
-from expressway.registry import ENV_VAR, NAME, SECRET, Registry, ResolvedService, resolve
-from expressway.sizes import check_size
+from expressway.registry.models import ENV_VAR, NAME, SECRET, Registry, ResolvedService, resolve
+from expressway.registry.refs import check_references
+from expressway.registry.sizes import check_size
 
 
 def check(registry: Registry) -> list[str]:

@@ -9,15 +9,23 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from expressway.apply import Deployer, Outcome
 from expressway.aws.imagepins import ImagePins, protect_tag
 from expressway.aws.ledger import Ledger
 from expressway.aws.sts import identity
-from expressway.desired import Spec
+from expressway.deploy.deployer import Deployer, Outcome
+from expressway.deploy.history import (
+    FAILED,
+    SUCCEEDED,
+    DeployRecord,
+    History,
+    image_of,
+    now_iso,
+    spec_to_json,
+)
+from expressway.deploy.lock import LEASE_SECONDS, DeployLock, holder_name
 from expressway.errors import ExpresswayError
-from expressway.history import FAILED, SUCCEEDED, DeployRecord, History, image_of, now_iso, spec_to_json
-from expressway.lock import LEASE_SECONDS, DeployLock, holder_name
-from expressway.refs import dependencies, deploy_order
+from expressway.plan.desired import Spec
+from expressway.registry.refs import dependencies, deploy_order
 
 
 class RecordingDeployer(Deployer):

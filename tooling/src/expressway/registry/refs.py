@@ -8,7 +8,7 @@ from graphlib import CycleError, TopologicalSorter
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
-    from expressway.registry import Registry
+    from expressway.registry.models import Registry
 
 _REF = re.compile(r"\$\{([^}]*)\}")
 _KINDS = "'${tables.<table>.name}' or '${services.<service>.url}'"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from expressway.apply import Deployer
 from expressway.aws.elbv2 import host_rules
-from expressway.desired import VERSION_VAR
-from expressway.plan import active_configuration
-from expressway.render import StatusRow
+from expressway.deploy.deployer import Deployer
+from expressway.plan.desired import VERSION_VAR
+from expressway.plan.render import StatusRow
+from expressway.plan.steps import active_configuration
 
 
 def _version(config: dict[str, Any]) -> str | None:

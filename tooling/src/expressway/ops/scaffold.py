@@ -13,7 +13,8 @@ from pathlib import Path
 import tomlkit
 
 from expressway.errors import ConfigError, ExpresswayError, UsageError
-from expressway.registry import NAME, parse
+from expressway.registry import parse
+from expressway.registry.models import NAME
 
 Locker = Callable[[Path], None]
 

@@ -6,8 +6,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from expressway.desired import SUPPORT_VAR
-from expressway.plan import Change, Plan, Step
+from expressway.plan.desired import SUPPORT_VAR
+from expressway.plan.steps import Change, Plan, Step
 
 _CODES = {"green": "32", "yellow": "33", "red": "31", "bold": "1", "dim": "2"}
 _SYMBOL = {"create": "+", "update": "~", "no-change": "=", "blocked": "!"}

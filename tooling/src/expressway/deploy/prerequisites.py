@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from expressway import policies
 from expressway.aws.dynamodb import Dynamo
 from expressway.aws.ecs import Ecs
 from expressway.aws.iam import Iam
 from expressway.aws.logs import Logs
 from expressway.aws.ssm import check_parameters
-from expressway.desired import Spec
-from expressway.names import TAG_ENVIRONMENT, TAG_PROJECT, Names
+from expressway.plan import policies
+from expressway.plan.desired import Spec
 from expressway.registry import Registry, resolve
+from expressway.registry.names import TAG_ENVIRONMENT, TAG_PROJECT, Names
 
 
 def _tags(names: Names) -> dict[str, str]:

@@ -6,7 +6,7 @@ import json
 import math
 from dataclasses import asdict, dataclass
 
-from expressway.pricing import Prices
+from expressway.plan.pricing import Prices
 from expressway.registry import Registry, resolve
 
 PER_ALB = 25  # Express services per shared ALB (reference/express-mode.md §5.5)

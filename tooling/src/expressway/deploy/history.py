@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from expressway.aws.ledger import Ledger
-from expressway.desired import Spec
+from expressway.plan.desired import Spec
 from expressway.registry import Table
 
 SUCCEEDED, FAILED = "succeeded", "failed"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from expressway.apply import Deployer
+from expressway.deploy.deployer import Deployer
+from expressway.deploy.waiting import Deadline
 from expressway.errors import DeployError
 from expressway.registry import resolve
-from expressway.waiting import Deadline
 
 
 def destroy(deployer: Deployer, key: str, timeout: float) -> list[str]:

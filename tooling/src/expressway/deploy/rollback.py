@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from expressway.apply import Deployer
 from expressway.aws.imagepins import ImagePins
-from expressway.desired import Spec
+from expressway.deploy.deployer import Deployer
+from expressway.deploy.fleet import Operator, RecordingDeployer, Result
+from expressway.deploy.history import SUCCEEDED, DeployRecord, History, spec_from_json
 from expressway.errors import DeployError, UsageError
-from expressway.fleet import Operator, RecordingDeployer, Result
-from expressway.history import SUCCEEDED, DeployRecord, History, spec_from_json
-from expressway.plan import active_configuration
+from expressway.plan.desired import Spec
+from expressway.plan.steps import active_configuration
 
 
 class PinnedDeployer(RecordingDeployer):

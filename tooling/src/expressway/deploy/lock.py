@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from expressway.aws.ledger import Ledger
+from expressway.deploy.waiting import Clock
 from expressway.errors import DeployError
-from expressway.waiting import Clock
 
 LEASE_SECONDS = 120.0
 

@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from expressway import policies
 from expressway.errors import UsageError
-from expressway.names import Names
-from expressway.refs import dependencies, substitute
+from expressway.plan import policies
 from expressway.registry import Registry, Table, resolve
+from expressway.registry.names import Names
+from expressway.registry.refs import dependencies, substitute
 
 METRICS = {"cpu": "AVERAGE_CPU", "memory": "AVERAGE_MEMORY", "requests": "REQUEST_COUNT_PER_TARGET"}
 SUPPORT_VAR = "EXPRESSWAY_SUPPORT_DIGEST"

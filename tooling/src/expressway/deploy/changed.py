@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from expressway.deploy.gitrepo import Git, is_sha
 from expressway.errors import ConfigError
-from expressway.gitrepo import Git, is_sha
 from expressway.registry import Registry, parse, resolve
 
 IMAGE_PARTS = ("pyproject.toml", "src")  # what of a workspace member goes into an image (a wheel)

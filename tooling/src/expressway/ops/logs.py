@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from expressway.aws.cwlogs import Event, LogReader
-from expressway.logformat import format_line
-from expressway.waiting import Clock
+from expressway.deploy.waiting import Clock
+from expressway.ops.logformat import format_line
 
 
 def tail(
