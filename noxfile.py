@@ -15,16 +15,22 @@ ROOT = Path(__file__).parent
 PYTHON = "3.11"
 
 
-def _members() -> dict[str, tuple[str, str]]:
-    """Map each workspace member's short name to (distribution name, folder), from the workspace globs."""
+def _members() -> dict[str, tuple[str, str, bool]]:
+    """Map each workspace member's short name to (distribution name, folder, whether it declares a
+    `test` dependency group), from the workspace globs."""
     workspace = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]
-    found: dict[str, tuple[str, str]] = {}
+    found: dict[str, tuple[str, str, bool]] = {}
     for pattern in workspace["members"]:
         for folder in sorted(ROOT.glob(pattern)):
             manifest = folder / "pyproject.toml"
             if manifest.is_file():
-                name = tomllib.loads(manifest.read_text())["project"]["name"]
-                found[folder.name] = (name, folder.relative_to(ROOT).as_posix())
+                document = tomllib.loads(manifest.read_text())
+                has_test_group = "test" in document.get("dependency-groups", {})
+                found[folder.name] = (
+                    document["project"]["name"],
+                    folder.relative_to(ROOT).as_posix(),
+                    has_test_group,
+                )
     return found
 
 
@@ -47,8 +53,9 @@ def sync(session: nox.Session, *args: str) -> None:
 @nox.parametrize("member", list(MEMBERS), ids=list(MEMBERS))
 def tests(session: nox.Session, member: str) -> None:
     """Run one member's tests in a venv holding only that member and its declared dependencies."""
-    package, folder = MEMBERS[member]
-    sync(session, "--package", package, "--group", "dev")
+    package, folder, has_test_group = MEMBERS[member]
+    # A member's own `test` group holds what only its tests need (expressway's: the emulation).
+    sync(session, "--package", package, "--group", "dev", *(["--group", "test"] if has_test_group else []))
     # `podman` tests build and run real containers: `nox -s containers` runs them.
     session.run("pytest", f"{folder}/tests", "-m", "not podman", *session.posargs)
 
@@ -65,7 +72,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """Type-check every member, sources and tests, with mypy in strict mode."""
     sync(session, "--all-packages", "--group", "dev", "--group", "reliability")
-    for _, folder in MEMBERS.values():
+    for _, folder, _ in MEMBERS.values():
         targets = [path for path in (f"{folder}/src", f"{folder}/tests") if (ROOT / path).is_dir()]
         session.run("mypy", *session.posargs, *targets)
     session.run("mypy", "noxfile.py", "conftest.py")
@@ -76,81 +83,41 @@ def typecheck(session: nox.Session) -> None:
 
 # --- expressway: thin sessions that pass their arguments to the CLI (no deploy logic here) ---
 
-
-def _expressway(session: nox.Session, command: str) -> None:
-    """Run `expressway <command> <posargs>` from a venv synced to the lockfile."""
-    sync(session, "--package", "expressway")
-    session.run("expressway", command, *session.posargs, external=False)
-
-
-@nox.session(python=PYTHON, default=False)
-def validate(session: nox.Session) -> None:
-    """Check services.toml offline (`nox -s validate -- --json`)."""
-    _expressway(session, "validate")
-
-
-@nox.session(python=PYTHON, default=False)
-def plan(session: nox.Session) -> None:
-    """Show what a deploy would change (`nox -s plan -- --all --env prod`); changes fail the session."""
-    _expressway(session, "plan")
+# session name = expressway verb -> what `nox -l` says about it
+EXPRESSWAY_COMMANDS = {
+    "validate": "Check services.toml offline (`nox -s validate -- --json`).",
+    "plan": "Show what a deploy would change (`nox -s plan -- --all --env prod`); changes fail the session.",
+    "deploy": "Deploy and wait until it serves (`nox -s deploy -- sensors --env prod --image URI`).",
+    "status": "Every service's state, URL, version and shared ALB (`nox -s status -- --env prod`).",
+    "destroy": "Delete one service (`nox -s destroy -- sensors --env prod`); tables, roles and logs stay.",
+    "rollback": "Redeploy an earlier version's exact image and config (`nox -s rollback -- sensors`).",
+    "history": "What was deployed when, by whom (`nox -s history -- sensors [--json]`).",
+    "logs": "A service's log lines (`nox -s logs -- sensors [--follow] [--since 10m] [--json]`).",
+    "cost": "Monthly cost estimate per service and total (`nox -s cost -- [--env prod] [--json]`).",
+    "new": "Scaffold services/NAME and register it (`nox -s new -- weather`).",
+}
 
 
-@nox.session(python=PYTHON, default=False)
-def deploy(session: nox.Session) -> None:
-    """Deploy and wait until it serves (`nox -s deploy -- sensors --env prod --image URI`)."""
-    _expressway(session, "deploy")
+def _expressway_session(command: str, description: str) -> None:
+    """Register `nox -s <command>`: `expressway <command> <posargs>` from a venv synced to the lockfile."""
+
+    def run(session: nox.Session) -> None:
+        sync(session, "--package", "expressway")
+        session.run("expressway", command, *session.posargs, external=False)
+
+    run.__doc__ = description
+    nox.session(name=command, python=PYTHON, default=False)(run)
 
 
-@nox.session(python=PYTHON, default=False)
-def status(session: nox.Session) -> None:
-    """Every service's state, URL, version and shared ALB (`nox -s status -- --env prod`)."""
-    _expressway(session, "status")
-
-
-@nox.session(python=PYTHON, default=False)
-def destroy(session: nox.Session) -> None:
-    """Delete one service (`nox -s destroy -- sensors --env prod`); tables, roles and logs stay."""
-    _expressway(session, "destroy")
+for _command, _description in EXPRESSWAY_COMMANDS.items():
+    _expressway_session(_command, _description)
 
 
 @nox.session(python=PYTHON, default=False)
 def bench_deploy(session: nox.Session) -> None:
     """Deploy benchmark against the emulation (`-- --delay 10`); prints figures and PASS/MISS."""
-    sync(session, "--package", "expressway")
+    sync(session, "--package", "localcloud")  # the emulation; it brings expressway along
     session.run("python", "-m", "bench.deploy", *session.posargs)
-
-
-# --- expressway operations (issue 7): thin sessions, arguments pass through to the CLI ---
-
-
-@nox.session(python=PYTHON, default=False)
-def rollback(session: nox.Session) -> None:
-    """Redeploy an earlier version's exact image and config (`nox -s rollback -- sensors [--to SHA]`)."""
-    _expressway(session, "rollback")
-
-
-@nox.session(python=PYTHON, default=False)
-def history(session: nox.Session) -> None:
-    """What was deployed when, by whom (`nox -s history -- sensors [--json]`)."""
-    _expressway(session, "history")
-
-
-@nox.session(python=PYTHON, default=False)
-def logs(session: nox.Session) -> None:
-    """A service's log lines (`nox -s logs -- sensors [--follow] [--since 10m] [--json]`)."""
-    _expressway(session, "logs")
-
-
-@nox.session(python=PYTHON, default=False)
-def cost(session: nox.Session) -> None:
-    """Monthly cost estimate per service and total (`nox -s cost -- [--env prod] [--json]`)."""
-    _expressway(session, "cost")
-
-
-@nox.session(python=PYTHON, default=False)
-def new(session: nox.Session) -> None:
-    """Scaffold services/NAME and register it (`nox -s new -- weather`)."""
-    _expressway(session, "new")
 
 
 # --- sensors: run the API locally, and the load benchmark (both outside the default sessions) ---
@@ -193,7 +160,7 @@ def browser(session: nox.Session) -> None:
     session.run("pytest", "services/dashboard/tests/browser", "-m", "browser", *session.posargs)
 
 
-# --- the local cloud (issue 9) ---------------------------------------------------------------------
+# --- the local cloud ---------------------------------------------------------------------
 
 
 @nox.session(python=PYTHON, default=False)
@@ -208,8 +175,8 @@ def dev(session: nox.Session) -> None:
 def localcloud(session: nox.Session) -> None:
     """End to end: `expressway dev` on free ports, every service through the router, a redeploy under load."""
     sync(session, "--all-packages", "--group", "dev")
-    session.run("mypy", "tooling/e2e/tests")
-    session.run("pytest", "tooling/e2e/tests", *session.posargs)
+    session.run("mypy", "localcloud/e2e/tests")
+    session.run("pytest", "localcloud/e2e/tests", *session.posargs)
 
 
 # --- images: real container builds (slow, needs podman; CI installs it in .ci/run) ---
@@ -218,7 +185,7 @@ def localcloud(session: nox.Session) -> None:
 @nox.session(python=PYTHON, default=False)
 def containers(session: nox.Session) -> None:
     """Build, run and push every service's image with podman for real, then compare sizes (slow)."""
-    sync(session, "--package", "expressway", "--group", "dev")
+    sync(session, "--package", "expressway", "--group", "dev", "--group", "test")
     session.run("pytest", "tooling/tests/containers", "-m", "podman", *session.posargs)
     session.run("python", "-m", "bench.image_sizes")
 

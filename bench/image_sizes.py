@@ -15,7 +15,7 @@ from pathlib import Path
 from expressway.images import Podman, assemble_context, read_revision
 from expressway.images.podman_host import LOCAL_BASE_PYTHON, ensure_local_base, podman_environment
 from expressway.images.process import run
-from expressway.images.specs import image_spec
+from expressway.images.spec import image_spec
 from expressway.images.testing import podman
 from expressway.registry import load, resolve
 

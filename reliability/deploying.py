@@ -20,11 +20,11 @@ from expressway.aws import session
 from expressway.deploy.deployer import Deployer, Options
 from expressway.deploy.waiting import Clock, HttpProber
 from expressway.images.source import GivenImages
-from expressway.local.emulation import faults as emulation_faults
-from expressway.local.emulation import install
 from expressway.plan.policies import EXECUTION_MANAGED_POLICY, INFRASTRUCTURE_MANAGED_POLICY
 from expressway.registry import Registry
 from expressway.testing import IMAGE, VERSION, FakeService
+from localcloud.emulation import faults as emulation_faults
+from localcloud.emulation import install
 
 INSTANT = Clock(sleep=lambda _: None)
 

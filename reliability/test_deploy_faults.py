@@ -14,8 +14,8 @@ import pytest
 from expressway.aws import session
 from expressway.deploy.waiting import Clock
 from expressway.errors import DeployError
-from expressway.local.emulation import faults
 from expressway.registry import Registry, load
+from localcloud.emulation import faults
 from reliability.deploying import deployer, emulated_aws, inventory
 from reliability.figures import Figures
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from expressway.images.dockerfile import render_dockerfile
-from expressway.images.specs import image_spec
+from expressway.images.spec import image_spec
 from expressway.plan.desired import Facts, spec
 from expressway.plan.policies import READ_ACTIONS, WRITE_ACTIONS
 from expressway.registry import Registry, load, resolve

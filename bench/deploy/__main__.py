@@ -1,7 +1,7 @@
 """Deploy benchmark: no-change deploy, `plan --all` of 25 services, 12 deploys parallel vs serial.
 
 Runs expressway's real Deployer against the Express Mode emulation served by its own process on
-loopback (`python -m expressway.local.server`, so AWS's side does not share our interpreter), where
+loopback (`python -m localcloud.server`, so AWS's side does not share our interpreter), where
 every deployment takes `--delay` seconds. Baselines run beside the measurements: a create deploy for
 the no-change deploy, and 12 deploys one after another for the parallel fleet deploy (whose median is
 "one deploy"). Prints figures, ratios and PASS/MISS.
@@ -40,6 +40,7 @@ from contextlib import contextmanager  # noqa: E402
 
 from expressway.aws import session  # noqa: E402
 from expressway.deploy.deployer import Deployer, Options  # noqa: E402
+from expressway.deploy.fleet import Operator  # noqa: E402
 from expressway.deploy.waiting import HttpProber  # noqa: E402
 from expressway.images.source import GivenImages  # noqa: E402
 from expressway.registry import Registry, parse  # noqa: E402
@@ -54,7 +55,7 @@ def emulator(delay: float) -> Iterator[str]:
     command = [
         sys.executable,
         "-m",
-        "expressway.local.server",
+        "localcloud.server",
         "--port",
         "0",
         "--deployment-seconds",
@@ -122,8 +123,11 @@ def main() -> int:
             session.calls.clear()
             unchanged.append(timed(lambda: deployer(reg, args.poll).deploy(names[0])))
             calls.append(session.call_count())
-        serial_each = [timed(functools.partial(deployer(reg, args.poll).deploy, n)) for n in names[1:13]]
-        parallel = timed(lambda: deployer(reg, args.poll).deploy_all(names[13:25]))
+        # Both through the fleet path `expressway deploy` takes: a lock and a record per service.
+        serial_each = [
+            timed(functools.partial(Operator(deployer(reg, args.poll)).deploy, n)) for n in names[1:13]
+        ]
+        parallel = timed(lambda: Operator(deployer(reg, args.poll)).deploy_many(names[13:25], parallel=25))
         plans = [timed(lambda: deployer(reg, args.poll).plan(names)) for _ in range(args.repeat)]
     serial, single = sum(serial_each), statistics.median(serial_each)
     no_change, plan_all = statistics.median(unchanged), statistics.median(plans)

@@ -12,7 +12,7 @@ import sys
 import boto3
 from moto import mock_aws
 
-from expressway.local.emulation import install
+from localcloud.emulation import install
 
 REGION = "eu-west-1"
 TRUST = json.dumps(

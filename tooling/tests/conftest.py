@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -12,36 +10,15 @@ import boto3
 import httpx
 import pytest
 from moto import mock_aws
-from moto.iam import models as iam_models
-from moto.iam.aws_managed_policies import aws_managed_policies_data
 
 from expressway.aws import session
 from expressway.deploy.deployer import Deployer, Options
 from expressway.deploy.waiting import Clock, HttpProber
 from expressway.images.source import GivenImages
-from expressway.local.emulation import install
 from expressway.plan import policies
 from expressway.registry import Registry, parse
 from expressway.testing import IMAGE, VERSION, FakeService, registry_text
-
-_ATTACHED = {
-    p.rsplit("/", 1)[-1] for p in (policies.EXECUTION_MANAGED_POLICY, policies.INFRASTRUCTURE_MANAGED_POLICY)
-}
-
-
-@functools.cache
-def _policy_data() -> dict[str, Any]:
-    parsed: dict[str, Any] = json.loads(aws_managed_policies_data)
-    return {name: parsed[name] for name in _ATTACHED}
-
-
-def _only_attached(self: Any) -> list[Any]:
-    """moto's own copies of the AWS-managed policies expressway attaches (loading all ~1,300 costs
-    seconds per test; these two are what real AWS would hold for us)."""
-    return [
-        iam_models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data)
-        for name, data in _policy_data().items()
-    ]
+from localcloud.emulation.testing import lean_moto as lean
 
 
 @pytest.fixture
@@ -55,9 +32,7 @@ def registry_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def lean_moto(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Express emulation installed; moto without the AMIs and managed policies we never use."""
-    install()
-    monkeypatch.setattr(iam_models.IAMBackend, "_init_aws_policies", _only_attached)
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")  # no instances here; saves seconds
+    lean(monkeypatch, policies.EXECUTION_MANAGED_POLICY, policies.INFRASTRUCTURE_MANAGED_POLICY)
 
 
 @pytest.fixture

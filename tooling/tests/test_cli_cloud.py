@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 from pathlib import Path
@@ -12,24 +11,22 @@ import httpx
 import pytest
 
 from expressway.cli import main
-from expressway.cli.cloud import make_deployer
+from expressway.cli.wiring import make_deployer
 from expressway.console import Console
 from expressway.deploy.deployer import Deployer, Options
 from expressway.deploy.waiting import Clock, HttpProber
-from expressway.local.emulation import faults
 from expressway.registry import Registry
 from expressway.testing import IMAGE, FakeService
+from localcloud.emulation import faults
 
 FAST = Clock(sleep=lambda _: None)
 
 
 def _cli(argv: list[str], registry: Path, web: FakeService) -> tuple[int, str, str]:
-    def factory(
-        args: argparse.Namespace, reg: Registry, env: str, console: Console, *, root: Path
-    ) -> Deployer:
+    def factory(verb: Any, reg: Registry, env: str, console: Console, *, root: Path) -> Deployer:
         prober = HttpProber(httpx.MockTransport(web), poll=0.0, clock=FAST)
         options = Options(poll=0.0, clock=FAST, verify_timeout=0.0)
-        return make_deployer(args, reg, env, console, prober=prober, options=options, root=root)
+        return make_deployer(verb, reg, env, console, prober=prober, options=options, root=root)
 
     out, err = io.StringIO(), io.StringIO()
     code = main(["--registry", str(registry), *argv], Console(out, err), factory)

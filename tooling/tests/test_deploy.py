@@ -10,10 +10,11 @@ import pytest
 
 from expressway.aws import session
 from expressway.deploy.deployer import Deployer
+from expressway.deploy.fleet import Operator
 from expressway.errors import DeployError
-from expressway.local.emulation import configure, faults
 from expressway.registry import Registry, parse
 from expressway.testing import IMAGE, VERSION, FakeService, registry_text
+from localcloud.emulation import configure, faults
 
 Make = Callable[..., Deployer]
 ARN = "arn:aws:ecs:eu-west-1:123456789012:service/homestack-prod/homestack-prod-{}"
@@ -118,7 +119,8 @@ def test_renamed_service_is_blocked_not_duplicated(aws: None, make_deployer: Mak
 def test_three_services_share_one_alb_and_dashboard_gets_the_sensors_url(
     aws: None, reg: Registry, make_deployer: Make
 ) -> None:
-    outcomes = {o.service: o for o in make_deployer(reg).deploy_all(["dashboard", "ingest", "sensors"])}
+    results = Operator(make_deployer(reg)).deploy_many(["dashboard", "ingest", "sensors"], parallel=25)
+    outcomes = {r.service: r for r in results}
     elb = boto3.client("elbv2")
     balancers = elb.describe_load_balancers()["LoadBalancers"]
     assert len(balancers) == 1
@@ -209,7 +211,8 @@ def test_a_full_alb_is_not_spilled_over_without_permission(
     aws: None, reg: Registry, make_deployer: Make
 ) -> None:
     configure(services_per_alb=2)
-    make_deployer(reg, alb_places=2).deploy_all(["sensors", "ingest"])
+    results = Operator(make_deployer(reg, alb_places=2)).deploy_many(["sensors", "ingest"], parallel=25)
+    assert all(r.ok for r in results)
     with pytest.raises(DeployError, match="2 Express services already fill the shared ALB") as caught:
         make_deployer(reg, alb_places=2).deploy("dashboard")
     assert caught.value.hint is not None

@@ -9,6 +9,7 @@ import pytest
 
 from expressway.errors import UsageError
 from expressway.plan.desired import Facts, spec, update_request
+from expressway.plan.live import LiveService
 from expressway.plan.steps import Plan, Step, plan_service
 from expressway.registry import parse
 from expressway.testing import registry_text
@@ -22,6 +23,10 @@ def desired(changes: dict[str, Any] | None = None, key: str = "sensors") -> dict
     reg = parse(registry_text(changes))
     urls = {"sensors": "https://se-1.ecs.eu-west-1.on.aws"}
     return spec(reg, "prod", key, FACTS, IMAGE, urls).request
+
+
+def live(observed: dict[str, Any] | None) -> LiveService | None:
+    return None if observed is None else LiveService.from_describe(observed)
 
 
 def observed_from(request: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -58,7 +63,7 @@ def test_absent_service_is_created_with_every_field_shown() -> None:
 
 def test_identical_service_is_no_change_despite_reordered_env_and_managed_security_group() -> None:
     request = desired()
-    assert plan_service("sensors", request, observed_from(request)).action == "no-change"
+    assert plan_service("sensors", request, live(observed_from(request))).action == "no-change"
 
 
 def test_server_side_defaults_are_not_reported_as_changes() -> None:
@@ -68,13 +73,13 @@ def test_server_side_defaults_are_not_reported_as_changes() -> None:
     del config["cpuArchitecture"]
     config["cpu"] = "1 vCPU"
     config["memory"] = "2 GB"
-    assert plan_service("sensors", request, observed).action == "no-change"
+    assert plan_service("sensors", request, live(observed)).action == "no-change"
 
 
 def test_cpu_change_is_an_update_with_a_field_diff() -> None:
     before = desired()
     after = desired({"services": {"sensors": {"cpu": 2048, "memory": 4096}}})
-    step = plan_service("sensors", after, observed_from(before))
+    step = plan_service("sensors", after, live(observed_from(before)))
     assert step.action == "update"
     assert {(c.field, c.before, c.after) for c in step.changes} == {
         ("cpu", 1024, 2048),
@@ -89,7 +94,7 @@ def test_env_compared_as_a_map_reports_added_changed_and_removed_variables() -> 
     observed["activeConfigurations"][0]["primaryContainer"]["environment"].append(
         {"name": "OLD", "value": "x"}
     )
-    changes = {c.field: (c.before, c.after) for c in plan_service("sensors", after, observed).changes}
+    changes = {c.field: (c.before, c.after) for c in plan_service("sensors", after, live(observed)).changes}
     assert changes == {
         "environment.LOG_LEVEL": ("info", "debug"),
         "environment.NEW": (None, "1"),
@@ -100,7 +105,7 @@ def test_env_compared_as_a_map_reports_added_changed_and_removed_variables() -> 
 def test_table_access_change_shows_as_a_support_change() -> None:
     before = desired()
     after = desired({"services": {"sensors": {"tables": {"sensors": "write"}}}})
-    step = plan_service("sensors", after, observed_from(before))
+    step = plan_service("sensors", after, live(observed_from(before)))
     assert [c.field for c in step.changes] == ["environment.EXPRESSWAY_SUPPORT_DIGEST"]
 
 
@@ -115,7 +120,7 @@ def test_table_access_change_shows_as_a_support_change() -> None:
 )
 def test_create_only_field_change_is_blocked_with_a_hint(field: str, value: Any) -> None:
     request = desired()
-    step = plan_service("sensors", request, observed_from(request, **{field: value}))
+    step = plan_service("sensors", request, live(observed_from(request, **{field: value})))
     assert step.action == "blocked"
     assert step.reason == f"{field} can only be set when the service is created"
     assert step.hint is not None
@@ -126,8 +131,8 @@ def test_draining_service_is_blocked_and_inactive_is_created_again() -> None:
     request = desired()
     draining = observed_from(request, status={"statusCode": "DRAINING"})
     inactive = observed_from(request, status={"statusCode": "INACTIVE"})
-    assert plan_service("sensors", request, draining).action == "blocked"
-    assert plan_service("sensors", request, inactive).action == "create"
+    assert plan_service("sensors", request, live(draining)).action == "blocked"
+    assert plan_service("sensors", request, live(inactive)).action == "create"
 
 
 def test_newest_active_configuration_is_compared_during_a_deployment() -> None:
@@ -136,7 +141,7 @@ def test_newest_active_configuration_is_compared_during_a_deployment() -> None:
     stale = observed_from(old)["activeConfigurations"][0]
     stale["createdAt"] = "2026-11-26T09:00:00+00:00"
     observed["activeConfigurations"].insert(0, stale)
-    assert plan_service("sensors", new, observed).action == "no-change"
+    assert plan_service("sensors", new, live(observed)).action == "no-change"
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ from expressway.images import (
 )
 from expressway.images.podman_host import LOCAL_BASE_PYTHON, ensure_local_base, podman_environment
 from expressway.images.process import run
-from expressway.images.specs import image_spec
+from expressway.images.spec import image_spec
 from expressway.images.testing import CONTAINER_TEST_LABEL, podman, wait_for
 from expressway.registry import load, resolve
 from expressway.testing import free_port

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import base64
 import io
 from pathlib import Path
@@ -12,7 +11,8 @@ import httpx
 import pytest
 
 from expressway.aws.ecr import Ecr
-from expressway.cli.cloud import make_deployer
+from expressway.cli import options
+from expressway.cli.wiring import make_deployer
 from expressway.console import Console
 from expressway.deploy.deployer import Deployer, Options
 from expressway.deploy.waiting import Clock, HttpProber
@@ -39,7 +39,7 @@ def built(aws: None, reg: Registry, tmp_path: Path) -> tuple[BuiltImages, Pushin
             root=ROOT,
             registry=reg,
             env="prod",
-            ecr=Ecr(ecr),
+            ecr=Ecr(reg.environment("prod")),
             builder=lambda: builder,
             workdir=tmp_path,
             client=lambda host, auth: DistributionClient(host, auth=auth, transport=registry.transport()),
@@ -69,7 +69,7 @@ def test_deploy_runs_the_image_it_built_pinned_by_digest(
 
 def test_cli_builds_images_when_no_image_is_given_for_aws(aws: None, reg: Registry) -> None:
     console = Console(io.StringIO(), io.StringIO())
-    deployer = make_deployer(argparse.Namespace(image=[]), reg, "prod", console, root=ROOT)
+    deployer = make_deployer(options.Deploy(), reg, "prod", console, root=ROOT)
     assert isinstance(deployer.images, BuiltImages)
-    given = make_deployer(argparse.Namespace(image=["repo/x:1"]), reg, "prod", console, root=ROOT)
+    given = make_deployer(options.Deploy(images=("repo/x:1",)), reg, "prod", console, root=ROOT)
     assert isinstance(given.images, GivenImages)

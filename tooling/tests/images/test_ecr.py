@@ -10,8 +10,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from expressway.aws import session
 from expressway.aws.ecr import DEPLOYED_PREFIX, Ecr, lifecycle_policy
 from expressway.errors import AwsError, NotFoundError
+from expressway.registry import Environment
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
@@ -36,10 +38,15 @@ MANIFEST = json.dumps(
 )
 
 
+ENV = Environment(region="eu-west-1")
+
+
 @pytest.fixture
 def client() -> Iterator[ECRClient]:
     with mock_aws():
+        session.reset()
         yield boto3.client("ecr", region_name="eu-west-1")
+    session.reset()
 
 
 def push(client: ECRClient, repository: str, tag: str, manifest: str = MANIFEST) -> str:
@@ -49,7 +56,7 @@ def push(client: ECRClient, repository: str, tag: str, manifest: str = MANIFEST)
 
 
 def test_new_repository_scans_on_push_has_mutable_tags_and_the_lifecycle_policy(client: ECRClient) -> None:
-    uri = Ecr(client).ensure_repository("homestack-sensors", tags={"project": "homestack"})
+    uri = Ecr(ENV).ensure_repository("homestack-sensors", tags={"project": "homestack"})
     [repository] = client.describe_repositories(repositoryNames=["homestack-sensors"])["repositories"]
     assert uri == repository["repositoryUri"]
     assert uri.endswith(".dkr.ecr.eu-west-1.amazonaws.com/homestack-sensors")
@@ -66,11 +73,11 @@ def test_existing_repository_is_kept_and_brought_to_the_wanted_settings(client: 
         repositoryName="homestack-ingest", imageScanningConfiguration={"scanOnPush": False}
     )
     digest = push(client, "homestack-ingest", "old")
-    Ecr(client).ensure_repository("homestack-ingest")
+    Ecr(ENV).ensure_repository("homestack-ingest")
     [repository] = client.describe_repositories(repositoryNames=["homestack-ingest"])["repositories"]
     assert repository["imageScanningConfiguration"]["scanOnPush"] is True
     assert client.get_lifecycle_policy(repositoryName="homestack-ingest")["lifecyclePolicyText"]
-    assert Ecr(client).image_digest("homestack-ingest", "old") == digest
+    assert Ecr(ENV).image_digest("homestack-ingest", "old") == digest
 
 
 def test_lifecycle_policy_protects_deployed_images_before_counting_the_rest() -> None:
@@ -84,7 +91,7 @@ def test_lifecycle_policy_protects_deployed_images_before_counting_the_rest() ->
 
 
 def test_authorization_returns_the_registry_host_and_the_decoded_credentials(client: ECRClient) -> None:
-    host, auth = Ecr(client).authorization()
+    host, auth = Ecr(ENV).authorization()
     token = client.get_authorization_token()["authorizationData"][0]
     assert host == token["proxyEndpoint"].removeprefix("https://")
     assert auth.username == "AWS"
@@ -95,18 +102,18 @@ def test_authorization_returns_the_registry_host_and_the_decoded_credentials(cli
 def test_image_digest_of_a_tag_and_none_for_a_missing_tag(client: ECRClient) -> None:
     client.create_repository(repositoryName="homestack-dashboard")
     digest = push(client, "homestack-dashboard", "abc123")
-    ecr = Ecr(client)
+    ecr = Ecr(ENV)
     assert ecr.image_digest("homestack-dashboard", "abc123") == digest
     assert ecr.image_digest("homestack-dashboard", "nope") is None
 
 
 def test_missing_repository_is_a_not_found_error_naming_it(client: ECRClient) -> None:
     with pytest.raises(NotFoundError, match="homestack-nope") as caught:
-        Ecr(client).repository_uri("homestack-nope")
+        Ecr(ENV).repository_uri("homestack-nope")
     assert caught.value.code == "RepositoryNotFoundException"
 
 
 def test_aws_failures_are_wrapped_with_the_operation_and_code(client: ECRClient) -> None:
     with pytest.raises(AwsError, match=r"create ECR repository Bad_Name: \w+") as caught:
-        Ecr(client).ensure_repository("Bad_Name")
+        Ecr(ENV).ensure_repository("Bad_Name")
     assert caught.value.operation == "CreateRepository"

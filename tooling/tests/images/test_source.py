@@ -13,6 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from expressway.aws import session
 from expressway.aws.ecr import Ecr
 from expressway.images import DistributionClient, read_revision
 from expressway.images.built import BuiltImages, repository_name
@@ -29,7 +30,9 @@ REGISTRY = load(ROOT / "services.toml")
 @pytest.fixture
 def ecr_client() -> Iterator[ECRClient]:
     with mock_aws():
+        session.reset()
         yield boto3.client("ecr", region_name="eu-west-1")
+    session.reset()
 
 
 def built_images(ecr_client: ECRClient, tmp_path: Path) -> tuple[BuiltImages, PushingBuilder, FakeRegistry]:
@@ -40,7 +43,7 @@ def built_images(ecr_client: ECRClient, tmp_path: Path) -> tuple[BuiltImages, Pu
         root=ROOT,
         registry=REGISTRY,
         env="prod",
-        ecr=Ecr(ecr_client),
+        ecr=Ecr(REGISTRY.environment("prod")),
         builder=lambda: builder,
         workdir=tmp_path,
         client=lambda host, auth: DistributionClient(host, auth=auth, transport=registry.transport()),

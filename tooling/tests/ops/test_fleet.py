@@ -10,10 +10,10 @@ import pytest
 from expressway.cli import main
 from expressway.console import Console
 from expressway.deploy.deployer import Deployer
-from expressway.deploy.fleet import Operator, RecordingDeployer
-from expressway.local.emulation import faults
+from expressway.deploy.fleet import Operator
 from expressway.registry import Registry, load
 from expressway.testing import copy_checkout
+from localcloud.emulation import faults
 
 from .conftest import MakeDeployer
 from .test_changed import _commit, _git, _touch
@@ -142,7 +142,7 @@ def test_a_service_whose_deploy_failed_stays_changed(
 
 
 def test_deploy_with_a_held_lock_names_the_holder(cli: Cli, deployer_for: MakeDeployer, repo: Path) -> None:
-    operator = Operator(RecordingDeployer.like(deployer_for(load(repo / "services.toml"))))
+    operator = Operator(deployer_for(load(repo / "services.toml")))
     operator.lock("sensors").acquire()
     code, out, err = cli("deploy", "sensors")
     assert code == 1

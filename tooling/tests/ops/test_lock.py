@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from expressway.aws.ledger import Ledger
-from expressway.deploy.fleet import Operator, RecordingDeployer
+from expressway.deploy.fleet import Operator
 from expressway.deploy.lock import DeployLock
 from expressway.deploy.waiting import Clock
 from expressway.errors import DeployError
@@ -103,8 +103,8 @@ def test_two_concurrent_deploys_of_one_service_run_one_and_name_its_holder(
     aws: None, reg: Registry, deployer_for: MakeDeployer
 ) -> None:
     gate = Gate()
-    holding = Operator(RecordingDeployer.like(deployer_for(reg, images=gate)))
-    second = Operator(RecordingDeployer.like(deployer_for(reg)))
+    holding = Operator(deployer_for(reg, images=gate))
+    second = Operator(deployer_for(reg))
     with ThreadPoolExecutor(1) as pool:
         running = pool.submit(holding.deploy, "sensors")
         assert gate.entered.wait(30)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from expressway.errors import UsageError
-from expressway.ops.logformat import format_line, parse_since
+from expressway.ops.logs import format_line, parse_since
 
 T_MS = int(datetime(2026, 11, 26, 10, 0, 5, 250000, tzinfo=UTC).timestamp() * 1000)
 

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from expressway.aws.cwlogs import LogReader
+from expressway.aws.logs import Logs
 from expressway.cli import main
 from expressway.deploy.waiting import Clock
 from expressway.ops.logs import tail
@@ -80,9 +80,9 @@ def test_follow_prints_new_lines_once_as_they_arrive(group: None, reg: Registry)
                 _put(*batch)
 
     out: list[str] = []
-    reader = LogReader(reg.environment("prod"), GROUP)
+    logs = Logs(reg.environment("prod"))
     since = datetime.now(UTC) - timedelta(minutes=1)
-    count = tail(reader, since, out.append, raw=True, follow=True, clock=Clock(sleep=sleep),
+    count = tail(logs, GROUP, since, out.append, raw=True, follow=True, clock=Clock(sleep=sleep),
                  until=lambda: len(polls) >= 4)  # fmt: skip
     assert out == ["first", "second", "third", "fourth"]
     assert count == 4

@@ -12,7 +12,7 @@ import pytest
 from expressway.cli import main
 from expressway.console import Console
 from expressway.deploy.deployer import Deployer
-from expressway.deploy.fleet import Operator, RecordingDeployer, Result
+from expressway.deploy.fleet import Operator, Result
 from expressway.deploy.history import History
 from expressway.deploy.rollback import rollback
 from expressway.errors import DeployError, UsageError
@@ -33,7 +33,7 @@ def _live() -> tuple[str, dict[str, str]]:
 
 
 def _deploy(deployer: Deployer, key: str = "sensors") -> Result:
-    result = Operator(RecordingDeployer.like(deployer)).deploy(key)
+    result = Operator(deployer).deploy(key)
     assert result.ok, result.detail
     return result
 
@@ -51,7 +51,7 @@ def two_versions(aws: None, reg: Registry, deployer_for: MakeDeployer) -> tuple[
 def test_every_deploy_is_recorded_with_identity_version_digest_and_config(
     two_versions: tuple[str, str], reg: Registry, deployer_for: MakeDeployer
 ) -> None:
-    operator = Operator(RecordingDeployer.like(deployer_for(reg)))
+    operator = Operator(deployer_for(reg))
     records = History(operator.ledger, "prod").records("sensors")
     assert [(r.version, r.outcome, r.kind) for r in records] == [
         (V2, "succeeded", "deploy"),
@@ -84,7 +84,7 @@ def test_rollback_after_lifecycle_cleanup_redeploys_the_exact_previous_digest_an
     assert image == two_versions[0]
     assert (env["APP_VERSION"], env["LOG_LEVEL"]) == (V1, "info")
     assert any(line.startswith(f"sensors: rolling back to {V1[:12]} (sha256:") for line in said)
-    history = Operator(RecordingDeployer.like(deployer_for(reg))).history.records("sensors")
+    history = Operator(deployer_for(reg)).history.records("sensors")
     assert (history[0].kind, history[0].version, history[0].image) == ("rollback", V1, two_versions[0])
 
 

@@ -1,24 +1,28 @@
-"""ECR: the service's image repository (scan on push, lifecycle), registry login and digests."""
+"""ECR: the service's image repository (scan on push, lifecycle), registry login, digests, and the
+images deploys ran: tagged so lifecycle rules keep them, and checked before a rollback uses one."""
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+import re
+from dataclasses import dataclass
+from typing import Any
 
-from expressway.aws.session import wrapped
-from expressway.errors import NotFoundError
+from expressway.aws.session import client, run
+from expressway.errors import AwsError, DeployError, NotFoundError
 from expressway.images.builders import RegistryAuth
+from expressway.registry import Environment
 
-if TYPE_CHECKING:
-    from mypy_boto3_ecr import ECRClient
-
-T = TypeVar("T")
-
-# A successful deploy tags what it runs `deployed-<env>-<version>` (aws/imagepins.py); kept forever.
+# A successful deploy tags what it runs `deployed-<env>-<version>` (protect_tag); kept forever.
 DEPLOYED_PREFIX = "deployed-"
 KEEP_RECENT = 30  # images kept besides the deployed ones: room to roll back a month of daily deploys
+# <account>.dkr.ecr.<region>.amazonaws.com/<repository>(@sha256:...|:tag)
+_ECR = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
+    r"(?P<repo>[a-z0-9][a-z0-9._/-]*?)(?:@(?P<digest>sha256:[0-9a-f]{64})|:(?P<tag>[\w.-]+))?$"
+)
+# Asked for explicitly so ECR returns a manifest as pushed instead of converting it.
 _MANIFEST_TYPES = [
     "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.v2+json",
@@ -66,21 +70,44 @@ def lifecycle_policy(keep: int = KEEP_RECENT) -> str:
     return json.dumps({"rules": rules}, sort_keys=True)
 
 
-class Ecr:
-    """One ECR client's repositories, as expressway uses them."""
+@dataclass(frozen=True)
+class EcrImage:
+    account: str
+    region: str
+    repository: str
+    digest: str | None
+    tag: str | None
 
-    def __init__(self, client: ECRClient) -> None:
-        self.api = client
+
+def parse_ecr(image: str) -> EcrImage | None:
+    """The ECR parts of `image`, or None for an image elsewhere (Docker Hub, GHCR: not ours to keep)."""
+    match = _ECR.match(image)
+    if match is None:
+        return None
+    return EcrImage(match["account"], match["region"], match["repo"], match["digest"], match["tag"])
+
+
+def protect_tag(env_name: str, version: str) -> str:
+    """`deployed-<env>-<sha12>`: one per deployed version, so every rollback target keeps its image."""
+    safe = re.sub(r"[^\w.-]", "-", version)[:40]
+    return f"{DEPLOYED_PREFIX}{env_name}-{safe}"
+
+
+class Ecr:
+    """An environment's ECR repositories, as expressway uses them."""
+
+    def __init__(self, env: Environment) -> None:
+        self.api = client(env, "ecr")
 
     def ensure_repository(self, name: str, tags: dict[str, str] | None = None) -> str:
         """Create the repository if missing; (re)apply scan on push and the lifecycle policy; its URI."""
         try:
-            found = _call(
+            found = run(
                 f"describe ECR repository {name}", self.api.describe_repositories, repositoryNames=[name]
             )
             repository = found["repositories"][0]
         except NotFoundError:
-            created = _call(
+            created = run(
                 f"create ECR repository {name}",
                 self.api.create_repository,
                 repositoryName=name,
@@ -90,13 +117,13 @@ class Ecr:
             )
             repository = created["repository"]
         if not repository.get("imageScanningConfiguration", {}).get("scanOnPush"):
-            _call(
+            run(
                 f"turn on scan on push for {name}",
                 self.api.put_image_scanning_configuration,
                 repositoryName=name,
                 imageScanningConfiguration={"scanOnPush": True},
             )
-        _call(
+        run(
             f"set the lifecycle policy of {name}",
             self.api.put_lifecycle_policy,
             repositoryName=name,
@@ -106,14 +133,12 @@ class Ecr:
 
     def repository_uri(self, name: str) -> str:
         """The URI of an existing repository; NotFoundError when there is none."""
-        found = _call(
-            f"describe ECR repository {name}", self.api.describe_repositories, repositoryNames=[name]
-        )
+        found = run(f"describe ECR repository {name}", self.api.describe_repositories, repositoryNames=[name])
         return str(found["repositories"][0]["repositoryUri"])
 
     def authorization(self) -> tuple[str, RegistryAuth]:
         """The registry host and the credentials a push and the registry API take (valid 12 h)."""
-        found = _call("get an ECR login token", self.api.get_authorization_token)
+        found = run("get an ECR login token", self.api.get_authorization_token)
         data = found["authorizationData"][0]
         username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
         host = str(data["proxyEndpoint"]).removeprefix("https://")
@@ -122,7 +147,7 @@ class Ecr:
     def image_digest(self, repository: str, tag: str) -> str | None:
         """The digest `repository:tag` points at, or None if there is no such tag."""
         try:
-            found = _call(
+            found = run(
                 f"describe image {repository}:{tag}",
                 self.api.describe_images,
                 repositoryName=repository,
@@ -133,7 +158,57 @@ class Ecr:
         details = found.get("imageDetails", [])
         return str(details[0]["imageDigest"]) if details else None
 
+    def _manifest(self, image: EcrImage) -> dict[str, str] | None:
+        ident = {"imageDigest": image.digest} if image.digest else {"imageTag": image.tag or "latest"}
+        found = run(
+            f"read image {image.repository}",
+            self.api.batch_get_image,
+            repositoryName=image.repository,
+            registryId=image.account,
+            imageIds=[ident],
+            acceptedMediaTypes=_MANIFEST_TYPES,
+        )
+        images = found.get("images", [])
+        return dict(images[0]) if images else None
 
-def _call(what: str, fn: Callable[..., T], **kwargs: Any) -> T:
-    with wrapped(what):
-        return fn(**kwargs)
+    def exists(self, image: str) -> bool:
+        """True when `image` can still be pulled (always True for images outside ECR)."""
+        parsed = parse_ecr(image)
+        if parsed is None:
+            return True
+        try:
+            return self._manifest(parsed) is not None
+        except AwsError as exc:
+            if exc.code in ("RepositoryNotFoundException", "ImageNotFoundException"):
+                return False
+            raise
+
+    def protect(self, image: str, tag: str) -> bool:
+        """Add `tag` to the deployed image so lifecycle rules keep it; False for non-ECR images."""
+        parsed = parse_ecr(image)
+        if parsed is None:
+            return False
+        manifest = self._manifest(parsed)
+        if manifest is None:
+            raise DeployError(
+                f"protect {image}: the image is not in its ECR repository",
+                hint="it was deleted after the deploy started; deploy again to push it",
+            )
+        try:
+            run(
+                f"tag image {parsed.repository} as {tag}",
+                self.api.put_image,
+                repositoryName=parsed.repository,
+                registryId=parsed.account,
+                imageManifest=manifest["imageManifest"],
+                imageTag=tag,
+                **(
+                    {"imageManifestMediaType": manifest["imageManifestMediaType"]}
+                    if manifest.get("imageManifestMediaType")
+                    else {}
+                ),
+            )
+        except AwsError as exc:
+            if exc.code != "ImageAlreadyExistsException":  # the same digest already has this tag
+                raise
+        return True

@@ -7,6 +7,7 @@ from typing import Any
 
 from expressway.aws.session import client, run
 from expressway.errors import AwsError, NotFoundError
+from expressway.plan.live import Deployment, EcsService, LiveService
 from expressway.registry import Environment
 
 # Messages AWS gives while a just-created role is not yet usable (reference §1.6): retried.
@@ -40,6 +41,8 @@ class Ecs:
 
     def __init__(self, env: Environment) -> None:
         self.api = client(env, "ecs")
+        # The local cloud serves plain HTTP (it has no certificates); Express endpoints are HTTPS.
+        self.url_scheme = "http" if env.endpoint else "https"
 
     def ensure_cluster(self, name: str) -> bool:
         """Create the cluster unless it is ACTIVE; True when it was created."""
@@ -55,8 +58,9 @@ class Ecs:
         )
         return True
 
-    def describe(self, arn: str, *, tags: bool = False) -> dict[str, Any] | None:
-        """The Express service at `arn`, or None when it does not exist."""
+    def describe(self, arn: str, *, tags: bool = False, resources: bool = False) -> LiveService | None:
+        """The Express service at `arn`, or None when it does not exist. With `resources`, also what
+        Express manages for its active revisions (DescribeServiceRevisions: ALB, rules, statuses)."""
         extra = {"include": ["TAGS"]} if tags else {}
         try:
             found = run(
@@ -69,23 +73,29 @@ class Ecs:
             if _gone(exc):
                 return None
             raise
-        service: dict[str, Any] = found["service"]
-        return service
+        document: dict[str, Any] = found["service"]
+        revisions = None
+        if resources:
+            arns = [c["serviceRevisionArn"] for c in document.get("activeConfigurations") or ()
+                    if c.get("serviceRevisionArn")]  # fmt: skip
+            revisions = self._revisions(arns) if arns and document.get("status", {}).get(
+                "statusCode") != "INACTIVE" else []  # fmt: skip
+        return LiveService.from_describe(document, url_scheme=self.url_scheme, revisions=revisions)
 
-    def create(self, request: dict[str, Any]) -> dict[str, Any]:
+    def create(self, request: dict[str, Any]) -> LiveService:
         found = run(
             f"create express service {request['serviceName']}",
             self.api.create_express_gateway_service,
             **request,
         )
-        service: dict[str, Any] = found["service"]
-        return service
+        return LiveService.from_describe(found["service"], url_scheme=self.url_scheme)
 
-    def update(self, request: dict[str, Any]) -> dict[str, Any]:
+    def update(self, request: dict[str, Any]) -> str | None:
+        """Update the service; the deployment this started, when the answer names one already."""
         name = request["serviceArn"].rsplit("/", 1)[-1]
         found = run(f"update express service {name}", self.api.update_express_gateway_service, **request)
-        service: dict[str, Any] = found["service"]
-        return service
+        current: str | None = found["service"].get("currentDeployment")
+        return current
 
     def delete(self, arn: str) -> bool:
         """Delete the Express service; False when it was already gone or being deleted."""
@@ -101,7 +111,7 @@ class Ecs:
             raise
         return True
 
-    def deployments(self, cluster: str, service_arn: str, after: datetime | None) -> list[dict[str, Any]]:
+    def deployments(self, cluster: str, service_arn: str, after: datetime | None) -> list[Deployment]:
         """Deployments of the service, newest first, optionally only those created after `after`.
 
         Filtered here rather than with the API's createdAt filter, so a clock that disagrees about
@@ -113,24 +123,19 @@ class Ecs:
             cluster=cluster,
             service=service_arn,
         )
-        items: list[dict[str, Any]] = [
-            d
-            for d in found.get("serviceDeployments", [])
-            if after is None or not isinstance(d.get("createdAt"), datetime) or d["createdAt"] >= after
-        ]
-        return sorted(items, key=lambda d: str(d.get("createdAt") or ""), reverse=True)
+        items = [Deployment.from_describe(d) for d in found.get("serviceDeployments", [])]
+        fresh = [d for d in items if after is None or d.created_at is None or d.created_at >= after]
+        return sorted(fresh, key=lambda d: str(d.created_at or ""), reverse=True)
 
-    def deployment(self, arn: str) -> dict[str, Any] | None:
+    def deployment(self, arn: str) -> Deployment | None:
         """One deployment's details; None while ECS does not report it yet (eventual consistency)."""
         found = run(
             "describe service deployment", self.api.describe_service_deployments, serviceDeploymentArns=[arn]
         )
         items = found.get("serviceDeployments", [])
-        return dict(items[0]) if items else None
+        return Deployment.from_describe(items[0]) if items else None
 
-    def revisions(self, arns: list[str]) -> list[dict[str, Any]]:
-        if not arns:
-            return []
+    def _revisions(self, arns: list[str]) -> list[dict[str, Any]]:
         found = run(
             "describe service revisions", self.api.describe_service_revisions, serviceRevisionArns=arns
         )
@@ -148,37 +153,28 @@ class Ecs:
         ).get("serviceArns", [])
         return arns
 
-    def tagged(self, cluster: str, tags: dict[str, str]) -> list[dict[str, Any]]:
-        """Express services in `cluster` carrying all of `tags` (finds a service under an old name)."""
+    def in_cluster(self, cluster: str) -> list[LiveService]:
+        """Every Express service of `cluster` that is not deleted, with its tags (a deploy looks for
+        one that expressway created under another name)."""
         try:
             arns = self._express_arns(cluster)
         except NotFoundError:
             return []
-        found = []
-        for arn in arns:
-            service = self.describe(arn, tags=True)
-            have = {t["key"]: t["value"] for t in (service or {}).get("tags") or []}
-            status = ((service or {}).get("status") or {}).get("statusCode")
-            if service and status != "INACTIVE" and all(have.get(k) == v for k, v in tags.items()):
-                found.append(service)
-        return found
+        found = [self.describe(arn, tags=True) for arn in arns]
+        return [service for service in found if service is not None and not service.gone]
 
-    def express_services(self) -> list[dict[str, Any]]:
-        """Every Express (ECS-managed) service in every cluster of the region, as DescribeServices."""
-        found: list[dict[str, Any]] = []
+    def express_services(self) -> list[EcsService]:
+        """Every active Express (ECS-managed) service in every cluster of the region."""
+        found: list[EcsService] = []
         clusters = run("list clusters", self.api.list_clusters).get("clusterArns", [])
         for cluster in clusters:
             arns = self._express_arns(cluster)
-            found += [
-                s
-                for s in self.services(cluster, arns).values()
-                if s.get("resourceManagementType") == "ECS" and s.get("status") == "ACTIVE"
-            ]
+            found += [s for s in self.services(cluster, arns).values() if s.managed and s.status == "ACTIVE"]
         return found
 
-    def services(self, cluster: str, arns: list[str]) -> dict[str, dict[str, Any]]:
+    def services(self, cluster: str, arns: list[str]) -> dict[str, EcsService]:
         """DescribeServices for `arns` (in pages of 10), by service ARN: task counts, network."""
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, EcsService] = {}
         for start in range(0, len(arns), 10):
             page = run(
                 "describe services",
@@ -186,5 +182,5 @@ class Ecs:
                 cluster=cluster,
                 services=arns[start : start + 10],
             )
-            found.update({s["serviceArn"]: s for s in page.get("services", [])})
+            found.update({s["serviceArn"]: EcsService.from_describe(s) for s in page.get("services", [])})
         return found

@@ -1,10 +1,24 @@
-"""CloudWatch Logs: service log groups with a retention, and their last lines for failure reports."""
+"""CloudWatch Logs: service log groups with a retention, their last lines for failure reports, and
+their events since a time for `expressway logs`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 from expressway.aws.session import client, run
-from expressway.errors import AwsError
+from expressway.errors import AwsError, NotFoundError
 from expressway.registry import Environment
+
+
+@dataclass(frozen=True)
+class Event:
+    """One log event: when it was logged (ms since the epoch), its id, stream and text."""
+
+    timestamp: int
+    event_id: str
+    stream: str
+    message: str
 
 
 class Logs:
@@ -35,3 +49,37 @@ class Logs:
             return []
         events = sorted(found.get("events", []), key=lambda e: e.get("timestamp", 0))
         return [str(e.get("message", "")).rstrip() for e in events[-lines:]]
+
+    def events(self, group: str, start_ms: int) -> Iterator[Event]:
+        """Every event at or after `start_ms`, oldest first, following the pagination tokens."""
+        token: str | None = None
+        while True:
+            extra = {"nextToken": token} if token else {}
+            try:
+                page = run(
+                    f"read log group {group}",
+                    self.api.filter_log_events,
+                    logGroupName=group,
+                    startTime=start_ms,
+                    **extra,
+                )
+            except NotFoundError as exc:
+                raise NotFoundError(
+                    f"logs: log group {group} does not exist",
+                    operation=exc.operation,
+                    code=exc.code,
+                    hint="the service has not been deployed to this environment yet",
+                ) from exc
+            found = sorted(
+                page.get("events", []), key=lambda e: (e.get("timestamp", 0), e.get("eventId", ""))
+            )
+            for item in found:
+                yield Event(
+                    int(item.get("timestamp", 0)),
+                    str(item.get("eventId", "")),
+                    str(item.get("logStreamName", "")),
+                    str(item.get("message", "")),
+                )
+            token = page.get("nextToken")
+            if not token:
+                return

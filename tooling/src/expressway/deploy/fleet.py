@@ -1,53 +1,23 @@
-"""Deploying several services: reference order, bounded parallelism, locks, records, one summary table."""
+"""Deploying services, one or many: a lock per service, a record of every attempt, waves in reference
+order with bounded parallelism, and one summary table. The one path every deploy takes (`deploy`,
+`deploy --all`, `--changed`, `rollback`, the local cloud's first deploy)."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from expressway.aws.imagepins import ImagePins, protect_tag
+from expressway.aws.ecr import Ecr, protect_tag
 from expressway.aws.ledger import Ledger
-from expressway.aws.sts import identity
-from expressway.deploy.deployer import Deployer, Outcome
-from expressway.deploy.history import (
-    FAILED,
-    SUCCEEDED,
-    DeployRecord,
-    History,
-    image_of,
-    now_iso,
-    spec_to_json,
-)
+from expressway.deploy.deployer import Deployer, Outcome, Prepared
+from expressway.deploy.history import FAILED, SUCCEEDED, DeployRecord, History, now_iso, spec_to_json
 from expressway.deploy.lock import LEASE_SECONDS, DeployLock, holder_name
 from expressway.errors import ExpresswayError
 from expressway.plan.desired import Spec
-from expressway.registry.refs import dependencies, deploy_order
-
-
-class RecordingDeployer(Deployer):
-    """A Deployer that keeps the exact Spec each deploy applied, for the deploy record."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.applied: dict[str, Spec] = {}
-        self._applied_lock = threading.Lock()
-
-    @classmethod
-    def like(cls, other: Deployer) -> RecordingDeployer:
-        return cls(
-            other.registry, other.env, other.images, other.prober, other.version, other.say, other.options
-        )
-
-    def spec_for(self, key: str, observed: dict[str, Any] | None, *, planning: bool) -> Spec:
-        found = super().spec_for(key, observed, planning=planning)
-        if not planning:
-            with self._applied_lock:
-                self.applied[key] = found
-        return found
+from expressway.registry.refs import dependencies, deploy_order, waves
 
 
 @dataclass(frozen=True)
@@ -70,93 +40,84 @@ class Result:
 class Operator:
     """Deploys services of one environment with a lock each and a record of every attempt."""
 
-    def __init__(
-        self, deployer: RecordingDeployer, *, lock_wait: float = 0.0, lease: float = LEASE_SECONDS
-    ) -> None:
+    def __init__(self, deployer: Deployer, *, lock_wait: float = 0.0, lease: float = LEASE_SECONDS) -> None:
         self.deployer = deployer
         self.environment = deployer.environment
         self.ledger = Ledger(self.environment, deployer.names)
         self.history = History(self.ledger, deployer.env)
-        self.pins = ImagePins(self.environment)
+        self.ecr = Ecr(self.environment)
         self.lock_wait = lock_wait
         self.lease = lease
-        self._who: str | None = None
 
     @property
     def who(self) -> str:
-        if self._who is None:
-            self._who = identity(self.environment).arn
-        return self._who
+        return self.deployer.target.identity().arn
 
     def lock(self, key: str) -> DeployLock:
         who = holder_name(self.who)
         return DeployLock(self.ledger, key, who, lease=self.lease, clock=self.deployer.options.clock)
 
-    def deploy(self, key: str, run: Callable[[str], Outcome] | None = None, kind: str = "deploy") -> Result:
-        """Lock, deploy (or `run`), then record the attempt; never raises for a failed deploy."""
+    def deploy(self, key: str, kind: str = "deploy", pinned: Spec | None = None) -> Result:
+        """Lock, deploy (`pinned`: that recorded spec as it was), record; never raises for a failure."""
         started, at = time.monotonic(), now_iso()
+        version = pinned.version if pinned else self.deployer.version
         try:
             with self.lock(key).held(self.lock_wait, say=self.deployer.say):
+                # A spec that cannot be worked out (a dependency not deployed yet) changed nothing:
+                # it fails the deploy without a record.
+                prepared = self.deployer.prepare(key, pinned)
                 try:
-                    outcome = (run or self.deployer.deploy)(key)
+                    outcome = self.deployer.apply(prepared)
                 except ExpresswayError as exc:
-                    self._record(key, at, FAILED, exc.message.splitlines()[0], kind)
+                    self._record(prepared, at, FAILED, exc.message.splitlines()[0], kind)
                     raise
-                self._record(key, at, SUCCEEDED, outcome.action, kind, outcome.url)
+                self._record(prepared, at, SUCCEEDED, outcome.action, kind, outcome)
         except ExpresswayError as exc:
             detail = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
-            spent = time.monotonic() - started
-            return Result(key, "failed", self.deployer.version, None, spent, detail, exc)
+            return Result(key, "failed", version, None, time.monotonic() - started, detail, exc)
         status = "no-change" if outcome.action == "no-change" else "deployed"
-        return Result(key, status, self.deployer.version, outcome.url, time.monotonic() - started)
+        return Result(key, status, version, outcome.url, time.monotonic() - started)
 
     def _record(
-        self, key: str, at: str, outcome: str, reason: str, kind: str, url: str | None = None
+        self, prepared: Prepared, at: str, outcome: str, reason: str, kind: str, done: Outcome | None = None
     ) -> None:
-        spec = self.deployer.applied.get(key)
-        if spec is None:
-            return  # failed before a desired state existed (e.g. a missing dependency URL): nothing ran
-        image = image_of(spec)
+        spec = prepared.spec
         if outcome == SUCCEEDED:
-            self._protect(key, image)
+            self._protect(prepared)
         self.history.add(
             DeployRecord(
-                service=key,
+                service=prepared.key,
                 environment=self.deployer.env,
-                version=self.deployer.version,
-                image=image,
+                version=prepared.version,
+                image=spec.image,
                 at=at,
                 who=self.who,
                 outcome=outcome,
                 reason=reason,
                 kind=kind,
                 spec=spec_to_json(spec),
-                url=url,
+                url=done.url if done else None,
             )
         )
 
-    def _protect(self, key: str, image: str) -> None:
+    def _protect(self, prepared: Prepared) -> None:
         """Tag the deployed image so ECR lifecycle rules keep it; a failure here fails no deploy."""
-        keep = protect_tag(self.deployer.env, self.deployer.version)
+        keep = protect_tag(self.deployer.env, prepared.version)
         try:
-            if self.pins.protect(image, keep):
-                self.deployer.say(f"{key}: image kept from ECR lifecycle cleanup as {keep}")
+            if self.ecr.protect(prepared.spec.image, keep):
+                self.deployer.say(f"{prepared.key}: image kept from ECR lifecycle cleanup as {keep}")
         except ExpresswayError as exc:
-            self.deployer.say(f"{key}: warning: image not protected from ECR cleanup: {exc.message}")
+            self.deployer.say(f"{prepared.key}: warning: image not protected from ECR cleanup: {exc.message}")
 
-    def deploy_many(self, keys: list[str], parallel: int = 4) -> list[Result]:
+    def deploy_many(
+        self, keys: list[str], parallel: int = 4, pinned: Mapping[str, Spec] | None = None
+    ) -> list[Result]:
         """Waves in reference order, each wave in parallel; a service whose dependency failed is skipped."""
         registry = self.deployer.registry
         self.deployer.facts()
         self.ledger.ensure()
         results: dict[str, Result] = {}
-        waves: list[list[str]] = []
-        level: dict[str, int] = {}
-        for key in deploy_order(registry, keys):
-            level[key] = 1 + max((level[d] for d in dependencies(registry, key) if d in level), default=-1)
-            waves += [[] for _ in range(level[key] + 1 - len(waves))]
-            waves[level[key]].append(key)
-        for wave in waves:
+        for wave in waves(registry, keys):
             ready = []
             for key in wave:
                 broken = sorted(d for d in dependencies(registry, key) if d in results and not results[d].ok)
@@ -166,7 +127,8 @@ class Operator:
                     ready.append(key)
             if ready:
                 with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(ready)))) as pool:
-                    for result in pool.map(self.deploy, ready):
+                    done = pool.map(lambda k: self.deploy(k, pinned=(pinned or {}).get(k)), ready)
+                    for result in done:
                         results[result.service] = result
         return [results[key] for key in deploy_order(registry, keys)]
 

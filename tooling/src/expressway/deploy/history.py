@@ -40,10 +40,6 @@ def spec_from_json(text: str) -> Spec:
     return Spec(**data)
 
 
-def image_of(spec: Spec) -> str:
-    return str(spec.request["primaryContainer"]["image"])
-
-
 def digest_of(image: str) -> str | None:
     """`repo@sha256:...` -> `sha256:...`; None for an image named only by tag."""
     return image.rsplit("@", 1)[1] if "@" in image else None

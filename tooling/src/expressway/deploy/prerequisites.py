@@ -8,7 +8,7 @@ from expressway.aws.dynamodb import Dynamo
 from expressway.aws.ecs import Ecs
 from expressway.aws.iam import Iam
 from expressway.aws.logs import Logs
-from expressway.aws.ssm import check_parameters
+from expressway.aws.ssm import Ssm
 from expressway.plan import policies
 from expressway.plan.desired import Spec
 from expressway.registry import Registry, resolve
@@ -60,6 +60,6 @@ def ensure_service(registry: Registry, env: str, spec: Spec, say: Callable[[str]
         for var, ref in resolve(registry, spec.key, env).secrets.items()
         if ref.startswith("ssm:")
     }
-    check_parameters(environment, ssm)
+    Ssm(environment).check_parameters(ssm)
     if Logs(environment).ensure_group(spec.log_group, spec.log_retention_days, tags):
         say(f"created log group {spec.log_group} ({spec.log_retention_days} days)")

@@ -5,15 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 
 from expressway.errors import DeployError
-
-SUCCESS = "SUCCESSFUL"
-FAILED = {"STOPPED", "STOP_REQUESTED", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL",
-          "ROLLBACK_FAILED"}  # fmt: skip
+from expressway.plan.live import Deployment
 
 
 @dataclass
@@ -38,14 +35,14 @@ class Deadline:
 
 
 def wait_for_deployment(
-    describe: Callable[[], dict[str, Any] | None],
+    describe: Callable[[], Deployment | None],
     on_change: Callable[[str], None],
     *,
     timeout: float,
     poll: float,
     clock: Clock,
-) -> dict[str, Any]:
-    """Poll `describe` until the deployment is SUCCESSFUL; DeployError on failure or timeout.
+) -> Deployment:
+    """Poll `describe` until the deployment ends; DeployError when it does not end within `timeout`.
 
     `describe` returns None while ECS does not report the deployment yet (eventual consistency).
     """
@@ -53,15 +50,12 @@ def wait_for_deployment(
     last = ""
     while True:
         found = describe()
-        status = str((found or {}).get("status") or "PENDING")
-        stage = str((found or {}).get("lifecycleStage") or "")
-        shown = f"{status} {stage}".strip()
+        status = found.status if found else "PENDING"
+        shown = f"{status} {(found.stage if found else None) or ''}".strip()
         if shown != last:
             on_change(shown)
             last = shown
-        if found is not None and status == SUCCESS:
-            return found
-        if found is not None and status in FAILED:
+        if found is not None and (found.succeeded or found.failed):
             return found
         if deadline.passed:
             raise DeployError(

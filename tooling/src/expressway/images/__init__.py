@@ -12,8 +12,9 @@ from expressway.images.distribution import DistributionClient
 from expressway.images.dockerfile import CONTEXT_LABEL, RUNTIME_USER, render_dockerfile
 from expressway.images.errors import ImageError
 from expressway.images.publish import PublishedImage, build_and_push, publish
-from expressway.images.spec import DEFAULT_BASE_IMAGE, ImageSpec
+from expressway.images.spec import ImageSpec
 from expressway.images.tagging import Revision, read_revision
+from expressway.registry import DEFAULT_BASE_IMAGE
 
 __all__ = [
     "CONTEXT_LABEL",

@@ -10,7 +10,7 @@ from pathlib import Path
 from expressway.errors import ExpresswayError
 from expressway.images.builders import DockerBuildx, Podman
 from expressway.images.context import assemble_context
-from expressway.images.specs import image_spec
+from expressway.images.spec import image_spec
 from expressway.images.tagging import read_revision, source_url
 from expressway.registry import load, resolve
 

@@ -11,7 +11,7 @@ from expressway.errors import NotFoundError
 from expressway.images.builders import Builder, RegistryAuth, detect_builder
 from expressway.images.distribution import DistributionClient
 from expressway.images.publish import publish
-from expressway.images.specs import image_spec
+from expressway.images.spec import image_spec
 from expressway.images.tagging import Revision, read_revision, source_url
 from expressway.registry import Registry, resolve
 from expressway.registry.names import TAG_PROJECT

@@ -1,16 +1,18 @@
-"""What an image is made of: the service, its target platform and its base, as plain frozen data."""
+"""What an image is made of: the service, its target platform and its base, as plain frozen data,
+and how a services.toml entry plus its workspace member's metadata become one."""
 
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from expressway.images.errors import ImageError
+from expressway.registry import DEFAULT_BASE_IMAGE, ResolvedService
 
 Architecture = Literal["x86_64", "arm64"]
-
-DEFAULT_BASE_IMAGE = "python:3.12-slim"
 
 # Wheels are chosen for the oldest glibc among the bases we support: Debian 12 (bookworm) has 2.36,
 # python:3.12-slim (trixie) has 2.41. A manylinux_2_36 wheel runs on both; a newer one might not.
@@ -78,3 +80,38 @@ class ImageSpec:
     def wheel_platform(self) -> str:
         """The platform uv selects wheels for, e.g. `x86_64-manylinux_2_36`."""
         return f"{_WHEEL_MACHINE[self.architecture]}-manylinux_{GLIBC.replace('.', '_')}"
+
+
+def distribution_name(root: Path, path: str) -> str:
+    """The `[project] name` of the workspace member at `path`."""
+    manifest = root / path / "pyproject.toml"
+    try:
+        return str(tomllib.loads(manifest.read_text())["project"]["name"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
+        raise ImageError(
+            f"cannot build an image from {path}: {manifest.name} is missing or has no [project] name"
+        ) from exc
+
+
+def image_spec(
+    root: Path,
+    service: ResolvedService,
+    *,
+    revision: str = "",
+    source: str = "",
+    base_image: str | None = None,
+    python_version: str | None = None,
+) -> ImageSpec:
+    """The image of one resolved service; `base_image`/`python_version` override the registry's."""
+    return ImageSpec(
+        service=service.key,
+        distribution=distribution_name(root, service.path),
+        path=service.path,
+        app=service.app,
+        port=service.port,
+        architecture=service.architecture,
+        base_image=base_image or service.base_image,
+        python_version=python_version,
+        revision=revision,
+        source=source,
+    )

@@ -6,10 +6,10 @@ import json
 import math
 from dataclasses import asdict, dataclass
 
+from expressway.plan.capacity import PER_ALB, alb_month
 from expressway.plan.pricing import Prices
 from expressway.registry import Registry, resolve
 
-PER_ALB = 25  # Express services per shared ALB (reference/express-mode.md §5.5)
 DEFAULT_AZS = 3  # a default VPC has one subnet per zone; eu-west-1 and us-east-1 have at least 3
 
 
@@ -58,10 +58,10 @@ def estimate(registry: Registry, env: str, prices: Prices, zones: int | None = N
     zones = zones or (len(environment.subnets) if environment.subnets else DEFAULT_AZS)
     public = environment.access == "public"
     month = prices.per_month
-    alb_month = month(prices.alb_hour) + (zones * month(prices.ipv4_hour) if public else 0.0)
+    one_alb = alb_month(prices, zones, public)
     keys = list(registry.services)
     albs = math.ceil(len(keys) / PER_ALB)
-    shared = albs * alb_month
+    shared = albs * one_alb
     share = shared / len(keys)
     rows = []
     for key in keys:
@@ -92,7 +92,7 @@ def estimate(registry: Registry, env: str, prices: Prices, zones: int | None = N
                 total_max=task * high + ip * high + share,
             )
         )
-    dedicated = len(keys) * alb_month
+    dedicated = len(keys) * one_alb
     return FleetCost(
         environment=env,
         region=environment.region,
@@ -101,7 +101,7 @@ def estimate(registry: Registry, env: str, prices: Prices, zones: int | None = N
         prices=prices,
         services=tuple(rows),
         albs=albs,
-        alb_month=alb_month,
+        alb_month=one_alb,
         shared_albs_month=shared,
         dedicated_albs_month=dedicated,
         saving=dedicated - shared,

@@ -2,43 +2,51 @@
 
 from __future__ import annotations
 
-from expressway.deploy.deployer import Deployer
-from expressway.deploy.waiting import Deadline
+from collections.abc import Callable
+
+from expressway.deploy.target import Target
+from expressway.deploy.waiting import Clock, Deadline
 from expressway.errors import DeployError
 from expressway.registry import resolve
 
 
-def destroy(deployer: Deployer, key: str, timeout: float) -> list[str]:
+def destroy(
+    target: Target,
+    key: str,
+    timeout: float,
+    say: Callable[[str], None],
+    *,
+    poll: float = 5.0,
+    clock: Clock | None = None,
+) -> list[str]:
     """Delete service `key` and wait until its name is free again; returns what was left in place."""
-    arn = deployer.arn(key)
-    name = deployer.names.service(key)
-    service = deployer.observe(key)
-    status = ((service or {}).get("status") or {}).get("statusCode")
-    if service is None or status == "INACTIVE":
-        deployer.say(f"{key}: {name} is not deployed in {deployer.env}; nothing to delete")
+    clock = clock or Clock()
+    name = target.names.service(key)
+    service = target.observe(key)
+    if service is None or service.gone:
+        say(f"{key}: {name} is not deployed in {target.env}; nothing to delete")
     else:
-        if deployer.ecs.delete(arn):
-            deployer.say(f"{key}: deleting {name} (DRAINING)")
-        deadline = Deadline(timeout, deployer.options.clock)
+        if target.ecs.delete(target.arn(key)):
+            say(f"{key}: deleting {name} (DRAINING)")
+        deadline = Deadline(timeout, clock)
         while True:
-            current = deployer.observe(key)
-            state = ((current or {}).get("status") or {}).get("statusCode")
-            if current is None or state == "INACTIVE":
+            current = target.observe(key)
+            if current is None or current.gone:
                 break
             if deadline.passed:
                 raise DeployError(
-                    f"destroy {key}: still {state} after {timeout:.0f}s",
+                    f"destroy {key}: still {current.status} after {timeout:.0f}s",
                     hint="ECS keeps deleting; see `expressway status` later (the name is held till INACTIVE)",
                 )
-            deployer.options.clock.sleep(deployer.options.poll)
-        deployer.say(f"{key}: {name} is INACTIVE; its rule, target groups and certificate are gone")
-    return _kept(deployer, key)
+            clock.sleep(poll)
+        say(f"{key}: {name} is INACTIVE; its rule, target groups and certificate are gone")
+    return _kept(target, key)
 
 
-def _kept(deployer: Deployer, key: str) -> list[str]:
+def _kept(target: Target, key: str) -> list[str]:
     """What destroy leaves (shared or holding data), each with the command that removes it."""
-    names = deployer.names
-    svc = resolve(deployer.registry, key, deployer.env)
+    names = target.names
+    svc = resolve(target.registry, key, target.env)
     group = names.log_group(key)
     kept = [f"log group {group}: aws logs delete-log-group --log-group-name {group}"]
     for role in (names.execution_role(key), names.task_role(key)):

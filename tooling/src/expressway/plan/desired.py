@@ -10,13 +10,13 @@ from typing import Any
 
 from expressway.errors import UsageError
 from expressway.plan import policies
+from expressway.plan.live import VERSION_VAR
 from expressway.registry import Registry, Table, resolve
 from expressway.registry.names import Names
 from expressway.registry.refs import dependencies, substitute
 
 METRICS = {"cpu": "AVERAGE_CPU", "memory": "AVERAGE_MEMORY", "requests": "REQUEST_COUNT_PER_TARGET"}
 SUPPORT_VAR = "EXPRESSWAY_SUPPORT_DIGEST"
-VERSION_VAR = "APP_VERSION"
 LOG_STREAM_PREFIX = "ecs"
 
 
@@ -46,6 +46,18 @@ class Spec:
     log_group: str = ""
     log_retention_days: int = 30
 
+    @property
+    def version(self) -> str:
+        """The APP_VERSION this spec stamps into the service's environment."""
+        for item in self.request["primaryContainer"].get("environment") or ():
+            if item["name"] == VERSION_VAR:
+                return str(item["value"])
+        return "unversioned"
+
+    @property
+    def image(self) -> str:
+        return str(self.request["primaryContainer"]["image"])
+
 
 def role_arn(facts: Facts, name: str) -> str:
     return f"arn:aws:iam::{facts.account}:role/{name}"
@@ -60,13 +72,6 @@ def secret_arn(facts: Facts, ref: str) -> str:
     if ref.startswith("ssm:"):
         return f"arn:aws:ssm:{facts.region}:{facts.account}:parameter/{ref[4:].lstrip('/')}"
     return ref
-
-
-def service_url(endpoint: str, local: bool) -> str:
-    """The URL people use: https on AWS, http on the local cloud (no certificates there)."""
-    if "://" in endpoint:
-        return endpoint.rstrip("/")
-    return f"{'http' if local else 'https'}://{endpoint}"
 
 
 def spec(

@@ -77,6 +77,11 @@ def _read(path: Path) -> dict[str, Any]:
     return table
 
 
+def estimate_prices(region: str) -> Prices:
+    """The built-in prices of `region`, else the dearest built-in ones (for a warning, not a bill)."""
+    return BUILT_IN.get(region) or max(BUILT_IN.values(), key=lambda p: p.alb_hour)
+
+
 def prices_for(region: str, override: Path | None = None) -> Prices:
     """The built-in prices of `region`, with any keys from the TOML file `override` replacing them.
 

@@ -7,10 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from expressway.plan.live import LiveService
+
 Action = Literal["create", "update", "no-change", "blocked"]
 
-# What the API reports for fields it filled in itself (reference/express-mode.md §1.2-§1.4), so a
-# server-side default is not reported as a change.
+# What the API reports for fields it filled in itself (the botocore ECS model's documentation of
+# CreateExpressGatewayService: healthCheckPath /ping, containerPort 80, logStreamPrefix ecs, scaling
+# target 60 on AVERAGE_CPU; min 1 and max 20 tasks from the Express Mode developer guide page
+# "Resources created by Amazon ECS Express Mode services"), so a server default is not a change.
 _DEFAULTS: dict[str, Any] = {
     "healthCheckPath": "/ping",
     "cpuArchitecture": "X86_64",
@@ -115,33 +119,21 @@ def comparable(config: Mapping[str, Any]) -> dict[str, Any]:
     return view
 
 
-def active_configuration(observed: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The newest revision: during a deployment the service holds old and new."""
-    configs = list(observed.get("activeConfigurations") or [])
-    if not configs:
-        return {}
-    return max(configs, key=lambda c: str(c.get("createdAt") or ""))
-
-
 def _tail(value: str | None) -> str | None:
     return value.rsplit("/", 1)[-1] if value else value
 
 
-def _blocked(desired: Mapping[str, Any], observed: Mapping[str, Any]) -> list[Change]:
+def _blocked(desired: Mapping[str, Any], observed: LiveService) -> list[Change]:
     """Create-only fields that differ: changing them needs a new service."""
     changes: list[Change] = []
-    pairs = [
-        ("serviceName", observed.get("serviceName"), desired["serviceName"]),
-        ("cluster", _tail(observed.get("cluster")), _tail(desired["cluster"])),
-        (
-            "infrastructureRoleArn",
-            observed.get("infrastructureRoleArn"),
-            desired["infrastructureRoleArn"],
-        ),
+    pairs: list[tuple[str, Any, Any]] = [
+        ("serviceName", observed.name, desired["serviceName"]),
+        ("cluster", _tail(observed.cluster), _tail(desired["cluster"])),
+        ("infrastructureRoleArn", observed.infrastructure_role, desired["infrastructureRoleArn"]),
     ]
-    if "tags" in observed:
+    if observed.tags is not None:
         ours = {t["key"]: t["value"] for t in desired.get("tags", [])}
-        seen = {t["key"]: t["value"] for t in observed["tags"] or [] if t["key"] in ours}
+        seen = {k: v for k, v in observed.tags.items() if k in ours}
         pairs.append(("tags", seen, ours))
     for name, before, after in pairs:
         if before is not None and before != after:
@@ -164,15 +156,14 @@ def diff(desired: Mapping[str, Any], observed_config: Mapping[str, Any]) -> tupl
     return tuple(changes)
 
 
-def plan_service(key: str, desired: Mapping[str, Any], observed: Mapping[str, Any] | None) -> Step:
-    """The step for one service. `observed` is DescribeExpressGatewayService's `service` or None."""
+def plan_service(key: str, desired: Mapping[str, Any], observed: LiveService | None) -> Step:
+    """The step for one service: `desired` is the Express request, `observed` what runs (or None)."""
     name = desired["serviceName"]
-    status = ((observed or {}).get("status") or {}).get("statusCode")
-    if observed is None or status == "INACTIVE":
+    if observed is None or observed.gone:
         created = tuple(Change(k, None, v) for k, v in comparable(desired).items())
         return Step(key, name, "create", created)
-    arn = observed.get("serviceArn")
-    if status == "DRAINING":
+    arn = observed.arn
+    if observed.draining:
         return Step(
             key,
             name,
@@ -193,5 +184,5 @@ def plan_service(key: str, desired: Mapping[str, Any], observed: Mapping[str, An
             reason=f"{fields} can only be set when the service is created",
             hint=f"`expressway destroy {key}` then deploy to recreate it, or restore {fields}",
         )
-    changes = diff(desired, active_configuration(observed))
+    changes = diff(desired, observed.active.raw if observed.active else {})
     return Step(key, name, "update" if changes else "no-change", changes, arn=arn)

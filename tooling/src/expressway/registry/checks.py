@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from expressway.registry.models import ENV_VAR, NAME, SECRET, Registry, ResolvedService, resolve
+from expressway.registry.names import IAM_ROLE_NAME_MAX, Names
 from expressway.registry.refs import check_references
 from expressway.registry.sizes import check_size
 
@@ -22,9 +23,18 @@ def check(registry: Registry) -> list[str]:
         where = f"services.{name}"
         if not NAME.match(name):
             problems.append(f"{where}: not a valid name; use a-z, 0-9 and '-', starting with a letter")
-        longest = max((len(e) for e in registry.environments), default=0)
-        if len(f"{project}-{'x' * longest}-{name}-execution") > 64:
-            problems.append(f"{where}: name too long; IAM role names derived from it exceed 64 chars")
+        roles = [
+            role
+            for env_name in registry.environments
+            for role in (
+                Names(project, env_name, "").execution_role(name),
+                Names(project, env_name, "").task_role(name),
+            )
+        ]
+        if any(len(role) > IAM_ROLE_NAME_MAX for role in roles):
+            problems.append(
+                f"{where}: name too long; IAM role names derived from it exceed {IAM_ROLE_NAME_MAX} chars"
+            )
         if svc.path in paths:
             problems.append(f"{where}.path: {svc.path!r} is already used by {paths[svc.path]!r}")
         paths[svc.path] = name

@@ -9,6 +9,7 @@ from expressway.registry.models import Registry
 TAG_PROJECT = "expressway:project"
 TAG_ENVIRONMENT = "expressway:environment"
 TAG_SERVICE = "expressway:service"
+IAM_ROLE_NAME_MAX = 64  # IAM quotas: "Role name: 64 characters" (IAM and AWS STS quotas page)
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,17 @@ def deploy_order(registry: Registry, names: list[str]) -> list[str]:
     return [name for name in order if name in names]
 
 
+def waves(registry: Registry, names: list[str]) -> list[list[str]]:
+    """`names` in deploy order, grouped: each wave needs only services of earlier waves."""
+    found: list[list[str]] = []
+    level: dict[str, int] = {}
+    for name in deploy_order(registry, names):
+        level[name] = 1 + max((level[d] for d in dependencies(registry, name) if d in level), default=-1)
+        found += [[] for _ in range(level[name] + 1 - len(found))]
+        found[level[name]].append(name)
+    return found
+
+
 def substitute(value: str, tables: Mapping[str, str], urls: Mapping[str, str]) -> str:
     """`value` with each reference replaced by the table's physical name or the service's URL."""
 

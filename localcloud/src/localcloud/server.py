@@ -1,0 +1,115 @@
+"""`python -m localcloud.server --port N`: every moto service plus Express Mode, on loopback.
+
+Prints one line, `expressway emulator listening on http://HOST:PORT`, to stderr once it accepts
+connections (so a supervisor can start it with --port 0 and read the port back).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import signal
+import sys
+from types import FrameType
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+from .emulation import configure, install
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m localcloud.server",
+        description="Serve moto 5.2.5 plus the ECS Express Mode emulation on loopback.",
+    )
+    parser.add_argument("--port", type=int, required=True, help="TCP port (0 picks a free one)")
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+    parser.add_argument(
+        "--local-port",
+        type=int,
+        help="local mode: endpoints become <service>.<local-domain>:<local-port>",
+    )
+    parser.add_argument("--local-domain", default="localhost", help="domain for local mode")
+    parser.add_argument(
+        "--local-strip-prefix",
+        default="",
+        help="local mode: a service-name prefix left out of host names (e.g. homestack-local-)",
+    )
+    parser.add_argument("--provisioning-seconds", type=float, default=0.0)
+    parser.add_argument("--deployment-seconds", type=float, default=0.0)
+    parser.add_argument("--draining-seconds", type=float, default=0.0)
+    parser.add_argument("--settle-reads", type=int, default=1)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not _loopback(args.host):
+        sys.stderr.write(
+            f"cannot serve on {args.host}: the emulator only binds loopback addresses\n"
+            "hint: use --host 127.0.0.1 (or ::1)\n"
+        )
+        return 1
+    # moto builds ~2,600 default AMIs per region on every reset; Express Mode needs none of them
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    install()
+    try:
+        configure(
+            baseline=True,
+            local_port=args.local_port,
+            local_domain=args.local_domain,
+            local_strip_prefix=args.local_strip_prefix,
+            provisioning_seconds=args.provisioning_seconds,
+            deployment_seconds=args.deployment_seconds,
+            draining_seconds=args.draining_seconds,
+            settle_reads=args.settle_reads,
+        )
+    except ValueError as error:
+        sys.stderr.write(f"invalid emulator settings: {error}\n")
+        return 1
+    try:
+        server = make_server(
+            args.host,
+            args.port,
+            DomainDispatcherApplication(create_backend_app),
+            threaded=True,
+            request_handler=MotoRequestHandler,
+        )
+    except OSError as error:
+        sys.stderr.write(f"cannot listen on {args.host}:{args.port}: {error.strerror}\n")
+        return 1
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    host, port = str(args.host), server.server_address[1]
+    shown = f"[{host}]" if ":" in host else host
+    sys.stderr.write(f"expressway emulator listening on http://{shown}:{port}\n")
+    sys.stderr.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""One environment of the registry as it is in AWS, read-only: names, gateways, and what runs there.
+
+`status`, `destroy`, `history` and `--changed` read through a Target; a deploy (deploy/deployer.py)
+adds images, a prober and a version on top of one.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from expressway.aws.ec2 import Network, network
+from expressway.aws.ecs import Ecs
+from expressway.aws.sts import Identity, identity
+from expressway.plan.live import LiveService
+from expressway.registry import Environment, Names, Registry
+from expressway.registry.names import TAG_PROJECT
+
+
+class Target:
+    """Registry + environment name -> the names, the ECS gateway and each service's live state."""
+
+    def __init__(self, registry: Registry, env: str) -> None:
+        self.registry = registry
+        self.env = env
+        self.environment: Environment = registry.environment(env)
+        self.names = Names.of(registry, env)
+        self.ecs = Ecs(self.environment)
+        self._lock = threading.Lock()
+        self._identity: Identity | None = None
+        self._network: Network | None = None
+        self._in_cluster: list[LiveService] | None = None
+
+    @property
+    def local(self) -> bool:
+        """True for an environment served by the local cloud (it has an `endpoint`)."""
+        return self.environment.endpoint is not None
+
+    def identity(self) -> Identity:
+        """Who is calling, in which account (looked up once)."""
+        with self._lock:
+            if self._identity is None:
+                self._identity = identity(self.environment)
+            return self._identity
+
+    def network(self) -> Network:
+        """The VPC and the one subnet list every service of the environment shares (looked up once)."""
+        with self._lock:
+            if self._network is None:
+                self._network = network(self.environment)
+            return self._network
+
+    def arn(self, key: str) -> str:
+        """The Express service ARN of registry service `key` (Express has no list call to find it)."""
+        where = f"{self.environment.region}:{self.identity().account}"
+        return f"arn:aws:ecs:{where}:service/{self.names.cluster}/{self.names.service(key)}"
+
+    def observe(self, key: str, *, resources: bool = False) -> LiveService | None:
+        """What runs for `key` now, or None when it was never deployed."""
+        return self.ecs.describe(self.arn(key), resources=resources)
+
+    def services_on_alb(self, subnets: tuple[str, ...]) -> int:
+        """Express services whose subnets overlap ours (same VPC and access type -> same shared ALB)."""
+        ours = set(subnets)
+        return sum(1 for service in self.ecs.express_services() if ours & set(service.subnets))
+
+    def observe_for_change(self, key: str) -> LiveService | None:
+        """The service, or one that expressway created for `key` under another name (a rename)."""
+        found = self.observe(key)
+        if found is not None:
+            return found
+        same = {k: v for k, v in self.names.tags(key).items() if k != TAG_PROJECT}
+        with self._lock:
+            # One listing per run: a fleet deploy creating many services looks the cluster up once.
+            if self._in_cluster is None:
+                self._in_cluster = self.ecs.in_cluster(self.names.cluster)
+        for other in self._in_cluster:
+            have = other.tags or {}
+            if all(have.get(k) == v for k, v in same.items()):
+                return other
+        return None

@@ -1,0 +1,42 @@
+"""How full the shared ALB is: Express puts up to 25 services of one VPC on one load balancer (pure).
+
+"Up to 25 Express Mode services in the same VPC can share an Application Load Balancer" (Amazon ECS
+developer guide, "Resources created by Amazon ECS Express Mode services"); the 26th makes Express
+create another, billed ALB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from expressway.errors import DeployError
+from expressway.plan.pricing import Prices
+from expressway.registry import Environment
+
+PER_ALB = 25
+
+
+@dataclass(frozen=True)
+class Capacity:
+    used: int
+
+    def full(self, places: int = PER_ALB) -> bool:
+        """True when every ALB in use is full, so one more service means one more ALB."""
+        return self.used > 0 and self.used % places == 0
+
+
+def alb_month(prices: Prices, zones: int, public: bool) -> float:
+    """Monthly cost of one ALB: its hours, plus a public IPv4 per zone when internet-facing."""
+    return prices.per_month(prices.alb_hour) + (zones * prices.per_month(prices.ipv4_hour) if public else 0.0)
+
+
+def refuse_spill(
+    service: str, env: Environment, capacity: Capacity, zones: int, vpc: str, prices: Prices
+) -> None:
+    """DeployError when creating `service` would open a new ALB, unless the caller allowed it."""
+    cost = alb_month(prices, zones, env.access == "public")
+    raise DeployError(
+        f"deploy {service}: {capacity.used} Express services already fill the shared ALB of {vpc}; "
+        f"a new one makes Express create another ALB",
+        hint=f"that costs about ${cost:.2f}/month more in {env.region}; pass --allow-new-alb to accept",
+    )

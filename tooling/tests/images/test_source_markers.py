@@ -1,0 +1,82 @@
+"""Local deploys name the source they run, and their health checks reach `*.localhost` on loopback."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from expressway.deploy.waiting import HttpProber
+from expressway.images.source import SourceImages
+
+
+def workspace(root: Path) -> SourceImages:
+    (root / "services" / "alpha").mkdir(parents=True)
+    (root / "services" / "alpha" / "app.py").write_text("app = 1\n")
+    (root / "libs" / "common").mkdir(parents=True)
+    (root / "libs" / "common" / "lib.py").write_text("x = 1\n")
+    return SourceImages(root, "abc123", {"alpha": "services/alpha"})
+
+
+def test_the_image_names_the_service_version_and_source(tmp_path: Path) -> None:
+    images = workspace(tmp_path)
+
+    image = images.image("alpha")
+
+    assert image.startswith("local/alpha:abc123-")
+    assert images.planned("alpha") == image  # nothing to build: a plan knows it up front
+
+
+def test_editing_the_service_or_a_library_gives_a_new_image(tmp_path: Path) -> None:
+    images = workspace(tmp_path)
+    first = images.image("alpha")
+    (tmp_path / "services" / "alpha" / "__pycache__").mkdir()
+    (tmp_path / "services" / "alpha" / "__pycache__" / "app.pyc").write_bytes(b"\0")
+    unchanged = images.image("alpha")
+
+    (tmp_path / "libs" / "common" / "lib.py").write_text("x = 2\n")
+    after_lib = images.image("alpha")
+    (tmp_path / "services" / "alpha" / "app.py").write_text("app = 2\n")
+    after_service = images.image("alpha")
+
+    assert unchanged == first  # caches are not source
+    assert len({first, after_lib, after_service}) == 3
+
+
+@pytest.fixture
+def echo_host() -> Iterator[int]:
+    class Echo(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            # The Host header it was sent with, where a health check looks for the version.
+            body = json.dumps({"version": self.headers.get("Host") or ""}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield int(server.server_address[1])
+    server.shutdown()
+    server.server_close()
+
+
+def test_localhost_names_reach_loopback_with_their_host_header(echo_host: int) -> None:
+    prober = HttpProber(poll=0.0)
+
+    named = prober.verify(
+        f"http://sensors.localhost:{echo_host}/health", f"sensors.localhost:{echo_host}", 5.0
+    )
+    plain = prober.verify(f"http://127.0.0.1:{echo_host}/", f"127.0.0.1:{echo_host}", 5.0)
+
+    assert named == f"200, version sensors.localhost:{echo_host}"
+    assert plain == f"200, version 127.0.0.1:{echo_host}"
