@@ -175,8 +175,8 @@ def dev(session: nox.Session) -> None:
 def localcloud(session: nox.Session) -> None:
     """End to end: `expressway dev` on free ports, every service through the router, a redeploy under load."""
     sync(session, "--all-packages", "--group", "dev")
-    session.run("mypy", "localcloud/e2e/tests")
-    session.run("pytest", "localcloud/e2e/tests", *session.posargs)
+    session.run("mypy", "tooling/localcloud/e2e/tests")
+    session.run("pytest", "tooling/localcloud/e2e/tests", *session.posargs)
 
 
 # --- images: real container builds (slow, needs podman; CI installs it in .ci/run) ---
@@ -186,7 +186,7 @@ def localcloud(session: nox.Session) -> None:
 def containers(session: nox.Session) -> None:
     """Build, run and push every service's image with podman for real, then compare sizes (slow)."""
     sync(session, "--package", "expressway", "--group", "dev", "--group", "test")
-    session.run("pytest", "tooling/tests/containers", "-m", "podman", *session.posargs)
+    session.run("pytest", "tooling/expressway/tests/containers", "-m", "podman", *session.posargs)
     session.run("python", "-m", "bench.image_sizes")
 
 

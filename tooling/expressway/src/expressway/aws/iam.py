@@ -1,0 +1,102 @@
+"""IAM: roles with a trust policy, attached managed policies and at most one inline policy."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote
+
+from expressway.aws.session import client, run
+from expressway.errors import NotFoundError
+from expressway.registry import Environment
+
+INLINE_POLICY = "expressway"
+
+
+class Iam:
+    def __init__(self, env: Environment) -> None:
+        self.api = client(env, "iam")
+
+    def ensure_role(
+        self,
+        name: str,
+        trust: dict[str, Any],
+        managed: list[str],
+        inline: dict[str, Any] | None,
+        tags: dict[str, str],
+    ) -> list[str]:
+        """Converge role `name` to exactly this trust, these managed policies and this inline policy.
+
+        Returns what it changed (empty when already right), so repeated runs create nothing twice.
+        """
+        done: list[str] = []
+        try:
+            role = run(f"read role {name}", self.api.get_role, RoleName=name)["Role"]
+        except NotFoundError:
+            run(
+                f"create role {name}",
+                self.api.create_role,
+                RoleName=name,
+                AssumeRolePolicyDocument=json.dumps(trust),
+                Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+            )
+            role, done = {"AssumeRolePolicyDocument": trust}, ["created"]
+        if _document(role["AssumeRolePolicyDocument"]) != trust:
+            run(
+                f"update trust of {name}",
+                self.api.update_assume_role_policy,
+                RoleName=name,
+                PolicyDocument=json.dumps(trust),
+            )
+            done.append("trust")
+        attached = run(f"list policies of {name}", self.api.list_attached_role_policies, RoleName=name)
+        have = {p["PolicyArn"] for p in attached.get("AttachedPolicies", [])}
+        for arn in sorted(set(managed) - have):
+            run(f"attach {arn} to {name}", self.api.attach_role_policy, RoleName=name, PolicyArn=arn)
+            done.append(f"attached {arn.rsplit('/', 1)[-1]}")
+        done += self._inline(name, inline)
+        return done
+
+    def _inline(self, name: str, inline: dict[str, Any] | None) -> list[str]:
+        try:
+            current = run(
+                f"read policy of {name}", self.api.get_role_policy, RoleName=name, PolicyName=INLINE_POLICY
+            )["PolicyDocument"]
+        except NotFoundError:
+            current = None
+        if inline is None and current is not None:
+            run(
+                f"remove policy of {name}",
+                self.api.delete_role_policy,
+                RoleName=name,
+                PolicyName=INLINE_POLICY,
+            )
+            return ["removed inline policy"]
+        if inline is not None and (current is None or _document(current) != inline):
+            run(
+                f"write policy of {name}",
+                self.api.put_role_policy,
+                RoleName=name,
+                PolicyName=INLINE_POLICY,
+                PolicyDocument=json.dumps(inline),
+            )
+            return ["inline policy"]
+        return []
+
+    def inline_policy(self, name: str) -> dict[str, Any] | None:
+        """The role's expressway inline policy, or None."""
+        try:
+            found = run(
+                f"read policy of {name}", self.api.get_role_policy, RoleName=name, PolicyName=INLINE_POLICY
+            )
+        except NotFoundError:
+            return None
+        return _document(found["PolicyDocument"])
+
+
+def _document(value: Any) -> dict[str, Any]:
+    """Policy documents come back decoded by botocore, or as (URL-decoded) JSON text."""
+    if isinstance(value, str):
+        parsed: dict[str, Any] = json.loads(unquote(value))
+        return parsed
+    return dict(value)

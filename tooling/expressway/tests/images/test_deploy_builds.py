@@ -1,0 +1,75 @@
+"""`deploy` without `--image`: builds, pushes to ECR and deploys the pinned digest (moto + emulation)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import boto3
+import httpx
+import pytest
+
+from expressway.aws.ecr import Ecr
+from expressway.cli import options
+from expressway.cli.wiring import make_deployer
+from expressway.console import Console
+from expressway.deploy.deployer import Deployer, Options
+from expressway.deploy.waiting import Clock, HttpProber
+from expressway.images import DistributionClient
+from expressway.images.built import BuiltImages
+from expressway.images.source import GivenImages
+from expressway.images.testing import FakeRegistry, PushingBuilder
+from expressway.registry import Registry
+from expressway.testing import VERSION, FakeService
+
+ROOT = Path(__file__).resolve().parents[4]
+FAST = Clock(sleep=lambda _: None)
+ARN = "arn:aws:ecs:eu-west-1:123456789012:service/homestack-prod/homestack-prod-{}"
+
+
+@pytest.fixture
+def built(aws: None, reg: Registry, tmp_path: Path) -> tuple[BuiltImages, PushingBuilder]:
+    ecr = boto3.client("ecr")
+    token = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    registry = FakeRegistry(password=base64.b64decode(token).decode().partition(":")[2])
+    builder = PushingBuilder(registry)
+    return (
+        BuiltImages(
+            root=ROOT,
+            registry=reg,
+            env="prod",
+            ecr=Ecr(reg.environment("prod")),
+            builder=lambda: builder,
+            workdir=tmp_path,
+            client=lambda host, auth: DistributionClient(host, auth=auth, transport=registry.transport()),
+        ),
+        builder,
+    )
+
+
+def test_deploy_runs_the_image_it_built_pinned_by_digest(
+    built: tuple[BuiltImages, PushingBuilder], reg: Registry, web: FakeService
+) -> None:
+    images, builder = built
+    prober = HttpProber(httpx.MockTransport(web), poll=0.0, clock=FAST)
+    options = Options(poll=0.0, clock=FAST, verify_timeout=0.0)
+    said: list[str] = []
+    Deployer(reg, "prod", images, prober, VERSION, said.append, options).deploy("sensors")
+    service = boto3.client("ecs").describe_express_gateway_service(serviceArn=ARN.format("sensors"))[
+        "service"
+    ]
+    newest = max(service["activeConfigurations"], key=lambda c: c["createdAt"])
+    image = newest["primaryContainer"]["image"]
+    uri = boto3.client("ecr").describe_repositories(repositoryNames=["homestack/sensors"])["repositories"][0]
+    assert image == images.image("sensors")
+    assert image.startswith(f"{uri['repositoryUri']}@sha256:")
+    assert len(builder.built) == 1
+
+
+def test_cli_builds_images_when_no_image_is_given_for_aws(aws: None, reg: Registry) -> None:
+    console = Console(io.StringIO(), io.StringIO())
+    deployer = make_deployer(options.Deploy(), reg, "prod", console, root=ROOT)
+    assert isinstance(deployer.images, BuiltImages)
+    given = make_deployer(options.Deploy(images=("repo/x:1",)), reg, "prod", console, root=ROOT)
+    assert isinstance(given.images, GivenImages)

@@ -1,0 +1,151 @@
+"""deploy --all / --changed and plan --changed through the CLI, against moto + the Express emulation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from expressway.cli import main
+from expressway.console import Console
+from expressway.deploy.deployer import Deployer
+from expressway.deploy.fleet import Operator
+from expressway.registry import Registry, load
+from expressway.testing import copy_checkout
+from localcloud.emulation import faults
+
+from .conftest import MakeDeployer
+from .test_changed import _commit, _git, _touch
+
+REPO = Path(__file__).resolve().parents[4]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """This repository's files in a fresh git repository with one commit."""
+    root = tmp_path / "repo"
+    copy_checkout(REPO, root)
+    _git(root, "init", "-q")
+    _commit(root, "first")
+    return root
+
+
+class Cli:
+    """Runs `expressway` on the copy's registry; every deploy stamps the copy's HEAD commit."""
+
+    def __init__(self, root: Path, deployer_for: MakeDeployer, capsys: pytest.CaptureFixture[str]) -> None:
+        self.root, self.deployer_for, self.capsys = root, deployer_for, capsys
+
+    def factory(self, args: object, reg: Registry, env: str, console: Console, *, root: Path) -> Deployer:
+        return self.deployer_for(reg, version=_git(self.root, "rev-parse", "HEAD"), say=console.progress)
+
+    def __call__(self, *argv: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        code = main(
+            ["--registry", str(self.root / "services.toml"), *argv, "--env", "prod"], factory=self.factory
+        )
+        found = self.capsys.readouterr()
+        return code, found.out, found.err
+
+
+@pytest.fixture
+def cli(aws: None, repo: Path, deployer_for: MakeDeployer, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(repo, deployer_for, capsys)
+
+
+def _rows(out: str) -> dict[str, str]:
+    """SERVICE -> RESULT from the summary table."""
+    table = out.split("\n\n", 1)[0].splitlines()[1:]
+    return {line.split()[0]: line.split()[1] for line in table}
+
+
+def test_deploy_all_deploys_in_reference_order_and_prints_one_summary(cli: Cli) -> None:
+    code, out, err = cli("deploy", "--all")
+    assert code == 0, out + err
+    assert _rows(out) == {"sensors": "deployed", "ingest": "deployed", "dashboard": "deployed"}
+    assert out.splitlines()[0].split() == ["SERVICE", "RESULT", "VERSION", "TIME", "URL"]
+    # dashboard needs the sensors URL, so it starts only after sensors has been deployed
+    assert err.index("sensors: deployed") < err.index("dashboard: creating")
+
+
+def test_deploy_all_reports_which_failed_and_why_and_skips_their_dependents(cli: Cli, repo: Path) -> None:
+    assert cli("deploy", "--all")[0] == 0
+    _touch(repo, "libs/common/src")
+    _commit(repo, "common change")
+    faults.fail_next_deployment("homestack-prod-sensors", reason="circuit breaker tripped")
+    code, out, err = cli("deploy", "--all")
+    assert code == 1
+    assert _rows(out) == {"sensors": "failed", "ingest": "deployed", "dashboard": "skipped"}
+    assert "sensors: failed: deploy sensors: deployment ROLLBACK_SUCCESSFUL: circuit breaker tripped" in out
+    assert "dashboard: skipped: needs sensors, which failed" in out
+    assert "error: deploy: 2 of 3 services did not deploy: sensors (failed), dashboard (skipped)" in err
+
+
+def test_plan_changed_after_a_full_deploy_and_a_readme_change_finds_nothing(cli: Cli, repo: Path) -> None:
+    assert cli("deploy", "--all")[0] == 0
+    (repo / "README.md").write_text("# homestack\n\nmore words\n")
+    _commit(repo, "docs")
+    code, _, err = cli("plan", "--changed")
+    assert code == 0
+    assert "sensors    same     running " in err
+    code, _, err = cli("deploy", "--changed")
+    assert code == 0
+    assert "nothing changed" in err
+
+
+def test_deploy_changed_after_a_libs_change_redeploys_only_its_dependents(cli: Cli, repo: Path) -> None:
+    assert cli("deploy", "--all")[0] == 0
+    _touch(repo, "libs/sensordata/src")
+    head = _commit(repo, "sensordata fix")
+    code, out, err = cli("plan", "--changed")
+    assert code == 2
+    assert "dashboard  same" in err
+    assert "ingest     changed  code changed since" in err
+    assert "homestack-prod-dashboard" not in out
+    code, out, err = cli("plan", "--changed", "--json")
+    assert code == 2
+    events = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    decisions = {d["service"]: d for d in events if d["event"] == "decision"}
+    assert {k: d["changed"] for k, d in decisions.items()} == {
+        "sensors": True,
+        "ingest": True,
+        "dashboard": False,
+    }
+    assert {s["service"] for s in json.loads(out)["steps"]} == {"sensors", "ingest"}
+    code, out, err = cli("deploy", "--changed", "--json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert [(s["service"], s["status"], s["version"]) for s in document["services"]] == [
+        ("sensors", "deployed", head),
+        ("ingest", "deployed", head),
+    ]
+
+
+def test_a_service_whose_deploy_failed_stays_changed(
+    cli: Cli, repo: Path, deployer_for: MakeDeployer
+) -> None:
+    assert cli("deploy", "--all")[0] == 0
+    (repo / "services.toml").write_text(
+        (repo / "services.toml").read_text().replace("cpu = 256\nmemory = 512", "cpu = 512\nmemory = 1024")
+    )
+    _commit(repo, "bigger dashboard")
+    faults.fail_next_deployment("homestack-prod-dashboard", reason="tasks failed health checks")
+    code, out, _ = cli("deploy", "--changed")
+    assert code == 1
+    assert _rows(out) == {"dashboard": "failed"}
+    code, _, err = cli("plan", "--changed")
+    assert code == 2
+    assert "dashboard  changed  last deploy failed: deploy dashboard: deployment ROLLBACK_SUCCESSFUL" in err
+    assert cli("deploy", "--changed")[0] == 0
+    assert cli("plan", "--changed")[0] == 0
+
+
+def test_deploy_with_a_held_lock_names_the_holder(cli: Cli, deployer_for: MakeDeployer, repo: Path) -> None:
+    operator = Operator(deployer_for(load(repo / "services.toml")))
+    operator.lock("sensors").acquire()
+    code, out, err = cli("deploy", "sensors")
+    assert code == 1
+    assert out == ""
+    assert "error: deploy sensors: locked: arn:aws:sts::123456789012:user/moto on " in err
+    assert "hint: wait for that deploy, or pass --lock-wait SECONDS" in err

@@ -1,0 +1,83 @@
+"""The rules docs/design.md draws for expressway's packages, checked on the source: boto3 only in the
+aws layer, no import cycles (an import inside a function counts), the pure layers import no AWS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import expressway
+from expressway.testing import import_cycles, import_graph
+
+ROOT = Path(expressway.__file__).parent
+GRAPH = import_graph(ROOT, "expressway")
+AWS_SDKS = ("boto3", "botocore", "mypy_boto3_", "s3transfer")
+# The pure layers and what each may import from expressway (besides itself).
+PURE = {
+    "expressway.registry": ("expressway.errors",),
+    "expressway.plan": ("expressway.errors", "expressway.registry"),
+}
+
+
+def _within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def _sdk(module: str) -> bool:
+    prefixes = tuple(sdk if sdk.endswith("_") else sdk + "." for sdk in AWS_SDKS)
+    return module in AWS_SDKS or module.startswith(prefixes)
+
+
+def test_the_graph_covers_every_module_and_sees_imports_inside_functions() -> None:
+    assert "expressway.deploy.deployer" in GRAPH
+    assert "expressway.cli.commands" in GRAPH
+    # cli/commands.py loads the local cloud inside a function; the graph still sees it
+    assert "importlib" in GRAPH["expressway.cli.commands"]
+
+
+def test_boto3_and_botocore_are_imported_only_under_the_aws_layer() -> None:
+    offenders = {
+        module: sorted(m for m in imported if _sdk(m))
+        for module, imported in GRAPH.items()
+        if not _within(module, "expressway.aws")
+    }
+    assert {module: found for module, found in offenders.items() if found} == {}
+
+
+def test_no_expressway_modules_import_each_other_in_a_circle() -> None:
+    assert import_cycles(GRAPH) == []
+
+
+@pytest.mark.parametrize("layer", sorted(PURE))
+def test_the_pure_layers_import_nothing_from_aws_deploy_ops_images_or_cli(layer: str) -> None:
+    allowed = (layer, *PURE[layer])
+    offenders = {
+        module: sorted(
+            m
+            for m in imported
+            if (_within(m, "expressway") and not any(_within(m, a) for a in allowed)) or _sdk(m)
+        )
+        for module, imported in GRAPH.items()
+        if _within(module, layer)
+    }
+    assert {module: found for module, found in offenders.items() if found} == {}
+
+
+def test_the_local_cloud_is_loaded_only_by_the_dev_command() -> None:
+    users = sorted(m for m, imported in GRAPH.items() if any(_within(i, "localcloud") for i in imported))
+    assert users == []  # `dev` finds it by name at run time (importlib), so no module imports it
+
+
+def test_the_checker_finds_a_cycle_hidden_inside_a_function(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from pkg import b\n")
+    (package / "b.py").write_text("def late():\n    from pkg.a import x\n    return x\n")
+    (package / "c.py").write_text("from . import a\nimport boto3\n")
+
+    graph = import_graph(package, "pkg")
+
+    assert import_cycles(graph) == [["pkg.a", "pkg.b"]]
+    assert graph["pkg.c"] == {"pkg.a", "boto3"}
