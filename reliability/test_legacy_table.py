@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # comes with schemathesis, which ships no stubs for it
 import pytest
 from harness.servers import uvicorn_app
 
@@ -37,10 +37,13 @@ PAGE = 5
 
 
 def _flat_items() -> Iterator[tuple[dict[str, AttributeValueTypeDef], dict[str, float]]]:
-    yield {"sensor_id": {"S": "kitchen"}, "temperature": {"N": "21"}, "humidity": {"S": "40"}}, {
-        "temperature": 21.0,
-        "humidity": 40.0,
-    }
+    yield (
+        {"sensor_id": {"S": "kitchen"}, "temperature": {"N": "21"}, "humidity": {"S": "40"}},
+        {
+            "temperature": 21.0,
+            "humidity": 40.0,
+        },
+    )
     for number in range(GOOD - 1):
         temperature, humidity = 15 + number / 4, 30 + number
         item: dict[str, AttributeValueTypeDef] = {
@@ -85,7 +88,7 @@ def _walk(http: httpx.Client) -> list[list[dict[str, Any]]]:
 
 def test_every_flat_item_is_listed_on_full_pages(legacy: tuple[str, Path], figures: Figures) -> None:
     url, _ = legacy
-    expected = {item["sensor_id"]["S"]: kept for item, kept in _flat_items()}  # type: ignore[typeddict-item]
+    expected = {item["sensor_id"]["S"]: kept for item, kept in _flat_items()}
     with httpx.Client(base_url=url, timeout=10) as http:
         pages = _walk(http)
     figures.count("cases tried", len(pages))

@@ -35,7 +35,6 @@ class Settings(ServiceSettings):
         None, validation_alias=AliasChoices("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL")
     )
 
-
     @property
     def on_ecs(self) -> bool:
         """True in a task that Amazon ECS runs (a deployed environment), False on a laptop or in tests."""
