@@ -87,11 +87,9 @@ def _where(sensor_id: str, attribute: str) -> str:
 
 def _number(value: AttributeValueTypeDef) -> float | None:
     """The number a DynamoDB number or numeric string holds; None for anything else."""
-    if "N" in value:
-        return float(value["N"])  # DynamoDB numbers are at most 38 digits and 1E+126: always a finite float
-    text = value.get("S")
+    text = value.get("N", value.get("S"))
     if isinstance(text, str) and _NUMBER.fullmatch(text):
-        return float(text)
+        return float(text)  # may be inf ("1e400"): the caller's range check says so
     return None
 
 
