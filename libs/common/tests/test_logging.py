@@ -6,15 +6,25 @@ import io
 import json
 import logging
 import re
+import sys
 import threading
 import time
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from homestack_common import configure_logging
-from homestack_common.logging import JsonFormatter, ServiceLogHandler, flush_logs, iso_timestamp, log_access
+from homestack_common import ServiceSettings, configure_logging, create_app, settings_provider
+from homestack_common.logging import (
+    JsonFormatter,
+    ServiceLogHandler,
+    escape_controls,
+    flush_logs,
+    iso_timestamp,
+    log_access,
+)
+from homestack_common.testing import client_for
 
 
 def _ours() -> list[logging.Handler]:
@@ -216,3 +226,81 @@ def test_timestamps_from_two_threads_across_second_boundaries_are_right() -> Non
     expected = [datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds") for epoch in stamps]
     assert results[1] == expected
     assert results[0] == expected[::-1]
+
+
+# What ends a line or drives a terminal: C0 controls, DEL, C1 controls and the Unicode line separators.
+_CONTROLS = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))] + ["\u2028", "\u2029"]
+
+
+@given(st.text(alphabet=st.sampled_from([*_CONTROLS, "a", "\\", " ", "é", "\U0001f600"]), max_size=60))
+def test_escaped_text_holds_no_control_character_and_stays_one_line(text: str) -> None:
+    escaped = escape_controls(text)
+    assert not any(char in escaped for char in _CONTROLS)
+    assert len(escaped.splitlines()) <= 1
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters=_CONTROLS)))
+def test_text_without_control_characters_is_left_as_it_is(text: str) -> None:
+    assert escape_controls(text) == text
+
+
+def test_controls_are_written_as_visible_escapes() -> None:
+    assert escape_controls("a\nb\rc\td\x1b[31me\x85f\x9b2Kg\u2028h\x00") == (
+        "a\\nb\\rc\\td\\x1b[31me\\x85f\\x9b2Kg\\u2028h\\x00"
+    )
+
+
+def _text_lines(stream: io.StringIO) -> list[str]:
+    flush_logs()
+    return stream.getvalue().split("\n")[:-1]
+
+
+def test_a_text_record_is_one_line_whatever_its_message_and_extras_hold() -> None:
+    stream = io.StringIO()
+    configure_logging("svc", "info", "text", stream=stream)
+    logging.getLogger("x").warning("user %s", "eve\n12:00:00 INFO    forged", extra={"agent": "a\r\x1b[2Kb"})
+    [line] = _text_lines(stream)
+    assert line.endswith("user eve\\n12:00:00 INFO    forged  agent=a\\r\\x1b[2Kb")
+
+
+def test_a_traceback_follows_its_record_indented_so_no_line_of_it_passes_for_a_record() -> None:
+    stream = io.StringIO()
+    configure_logging("svc", "info", "text", stream=stream)
+    try:
+        raise ValueError("bad input\n12:00:00 INFO    forged\x1b[31m")
+    except ValueError:
+        logging.getLogger("x").exception("failed")
+    first, *rest = _text_lines(stream)
+    assert first.endswith("ERROR   failed")
+    assert rest[0] == "    Traceback (most recent call last):"
+    assert all(line.startswith("    ") for line in rest)
+    assert "    12:00:00 INFO    forged\\x1b[31m" in rest
+
+
+def test_a_request_path_cannot_forge_a_line_in_the_text_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", stream)  # where a service's lifespan points its log
+    provider = settings_provider(ServiceSettings)
+    app = create_app(name="svc", settings=provider)
+    with provider.override(ServiceSettings(log_format="text")), client_for(app) as client:
+        response = client.get("/x%0D%0A12:00:00%20INFO%20%20%20%20forged%1B[2K%C2%85")
+    assert response.status_code == 404
+    lines = _text_lines(stream)
+    [access] = [line for line in lines if "path=/x" in line]  # (httpx logs the encoded URL too)
+    assert re.match(r"\d\d:\d\d:\d\d INFO    GET /x\\r\\n12:00:00 INFO    forged\\x1b\[2K\\x85 404  ", access)
+    assert "path=/x\\r\\n12:00:00 INFO    forged\\x1b[2K\\x85 " in access
+    assert not any(line.startswith("12:00:00") for line in lines)
+
+
+def test_the_json_format_escapes_every_control_character_too() -> None:
+    stream = io.StringIO()
+    configure_logging("svc", "info", "json", stream=stream)
+    hostile = "".join(_CONTROLS)
+    logging.getLogger("x").info("m %s", hostile, extra={"agent": hostile})
+    log_access("rid", "GET", "/" + hostile, 404, 1.0, 0, hostile)
+    flush_logs()
+    text = stream.getvalue()
+    assert not any(char in text for char in _CONTROLS if char != "\n")
+    lines = text.splitlines()
+    assert len(lines) == 2
+    assert [json.loads(line)["message"] for line in lines] == [f"m {hostile}", f"GET /{hostile} 404"]

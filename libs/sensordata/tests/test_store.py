@@ -78,19 +78,18 @@ def test_a_page_that_ends_exactly_at_the_last_sensor_has_no_cursor(store: Sensor
     assert page.next_cursor is None
 
 
-def test_seed_items_without_units_are_listed_and_malformed_ones_skipped_with_a_warning(
-    store: SensorStore, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_seed_items_without_units_and_flat_items_are_both_listed(store: SensorStore) -> None:
     store.client.put_item(
         TableName=store.sensors_table,
         Item={"sensor_id": {"S": "seed-1"}, "ts": {"S": "2026-11-26T09:00:00+00:00"}, "values": {"M": {}}},
     )
-    store.client.put_item(TableName=store.sensors_table, Item={"sensor_id": {"S": "broken"}})
-    with caplog.at_level("WARNING", logger="homestack.store"):
-        page = store.list_sensors()
-    assert [s.sensor_id for s in page.items] == ["seed-1"]
-    assert page.items[0].units == {}
-    assert [r.getMessage() for r in caplog.records] == ["skipping malformed sensor item"]
+    store.client.put_item(TableName=store.sensors_table, Item={"sensor_id": {"S": "bare"}})
+    page = store.list_sensors()
+    assert sorted((s.sensor_id, s.ts, s.units) for s in page.items) == [
+        ("bare", None, {}),  # a flat item with no metric at all is still a sensor the table holds
+        ("seed-1", datetime(2026, 11, 26, 9, tzinfo=UTC), {}),
+    ]
+    assert page.next_cursor is None
 
 
 @pytest.mark.parametrize("limit", [0, -1, 1001])

@@ -31,6 +31,8 @@ class Tables:
     """Writes straight into the tables, the way ingest would."""
 
     client: DynamoDBClient
+    sensors_table: str = SENSORS_TABLE
+    readings_table: str = READINGS_TABLE
 
     def sensor(self, sensor_id: str, temperature: float = 21.5, name: str | None = None) -> None:
         item: dict[str, AttributeValueTypeDef] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import re
 import sys
 import threading
 import time
@@ -86,15 +87,43 @@ class JsonFormatter(logging.Formatter):
         )
 
 
+# What a terminal or a line-based reader takes for the end of a line, or for a command: C0 controls
+# (LF, CR, VT, FF, ESC that starts an ANSI sequence...), DEL, C1 controls (NEL, CSI...), and the Unicode
+# line and paragraph separators that str.splitlines() and some viewers break lines at.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped_char(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every control character written as a visible escape (`\\n`, `\\x1b`, `\\u2028`), so
+    a value a client chose (a path, a header) cannot end a log line, forge the next one or drive the
+    terminal. Backslashes stay as they are: a literal `\\n` in a path reads like an escaped newline, but
+    neither can start a line."""
+    return _CONTROL.sub(_escaped_char, text) if _CONTROL.search(text) else text
+
+
 class TextFormatter(logging.Formatter):
-    """Render a record for a person at a terminal: time, level, message, then key=value extras."""
+    """Render a record for a person at a terminal: time, level, message, then key=value extras.
+
+    Every field is escaped (`escape_controls`): one record is one line. A traceback, the one part meant
+    to span lines, follows with each of its lines indented, so no line of it can pass for a record.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         when = datetime.fromtimestamp(record.created, UTC).strftime("%H:%M:%S")
-        extras = " ".join(f"{k}={v}" for k, v in _extra_fields(record).items())
-        line = f"{when} {record.levelname:<7} {record.getMessage()}" + (f"  {extras}" if extras else "")
+        extras = " ".join(
+            f"{escape_controls(str(k))}={escape_controls(str(v))}" for k, v in _extra_fields(record).items()
+        )
+        message = escape_controls(record.getMessage())
+        line = f"{when} {record.levelname:<7} {message}" + (f"  {extras}" if extras else "")
         if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
+            trace = self.formatException(record.exc_info)
+            line += "".join(f"\n    {escape_controls(part)}" for part in trace.split("\n"))
         return line
 
 

@@ -15,13 +15,14 @@ from homestack_sensordata.models import (
     unit_problem,
     value_problem,
 )
-from homestack_sensordata.store import MAX_PAGE_SIZE, Page, SensorStore
+from homestack_sensordata.store import MAX_PAGE_SIZE, MAX_READ_CALLS, Page, SensorStore, UnreadablePageError
 from homestack_sensordata.tables import READINGS, SENSORS, TableSpec, create_table
 from homestack_sensordata.write_support import RetryPolicy
 from homestack_sensordata.writer import Failure, ReadingWriter, WriteResult
 
 __all__ = [
     "MAX_PAGE_SIZE",
+    "MAX_READ_CALLS",
     "READINGS",
     "SENSORS",
     "SENSOR_ID_PATTERN",
@@ -39,6 +40,7 @@ __all__ = [
     "SensorSnapshot",
     "SensorStore",
     "TableSpec",
+    "UnreadablePageError",
     "WriteResult",
     "create_table",
     "dynamodb_client",

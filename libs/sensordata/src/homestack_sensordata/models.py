@@ -148,14 +148,18 @@ class SensorSnapshot(BaseModel):
     """The latest state of one sensor, as stored in the sensors table and served by the sensors API.
 
     Read models are lenient about the id (whatever is in the table is shown, escaped, never a 500);
-    writes go through `Reading`, which is strict.
+    writes go through `Reading`, which is strict. `ts` is None for an item that does not say when its
+    values were measured (a flat item of a table kept from before homestack).
     """
 
     model_config = ConfigDict(frozen=True)
 
     sensor_id: str
     name: str | None = None
-    ts: datetime
+    ts: datetime | None = Field(
+        description="When the values were measured (UTC); null when the sensors table does not say, as for "
+        "an item kept from a table written before homestack",
+    )
     values: dict[str, float]
     units: dict[str, str]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -15,21 +15,31 @@ from pydantic import ValidationError
 
 from homestack_sensordata.cursor import CursorCodec, InvalidCursorError
 from homestack_sensordata.models import ReadingOut, SensorSnapshot, format_ts
+from homestack_sensordata.snapshots import LeftOut, snapshot_from_item
 from homestack_sensordata.tables import READINGS, SENSORS
 from homestack_sensordata.write_support import RetryPolicy
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 logger = logging.getLogger("homestack.store")
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 1000
+# DynamoDB calls one page may take while items it cannot show are skipped: each asks for what the page
+# still lacks plus as many items as were skipped so far, so ten calls read up to 1023 times the page (or
+# 10 MB, DynamoDB answering at most 1 MB a call) before the page gives up looking.
+MAX_READ_CALLS = 10
+MALFORMED_READING = "malformed reading"
 BATCH_GET_KEYS = 100  # DynamoDB's limit for one BatchGetItem
 # Unprocessed keys are asked for again with the writer's backoff (full jitter), at most this often.
 _UNPROCESSED_RETRY = RetryPolicy(max_attempts=5)
 _deserializer = TypeDeserializer()
+
+
+class UnreadablePageError(RuntimeError):
+    """MAX_READ_CALLS DynamoDB pages in a row held nothing that could be shown: the page gives up rather
+    than answer empty with a cursor (which a client would follow forever) or end the listing early."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,9 @@ class SensorStore:
 
     Every call is synchronous boto3: async callers run it in a worker thread. Pages are exact: a cursor
     is returned only when at least one more item exists, so the last page never comes back empty-handed
-    with a cursor, and nothing is dropped between pages.
+    with a cursor, and nothing is dropped between pages. Items that cannot be shown are skipped, and a
+    page keeps reading past them (at most MAX_READ_CALLS calls), so a page is never empty while more
+    items exist. What reading had to leave out is counted in `left_out` and logged now and then.
     """
 
     def __init__(
@@ -80,12 +92,13 @@ class SensorStore:
         self.sensors_table = sensors_table
         self.readings_table = readings_table
         self._cursors = CursorCodec(cursor_key)
+        self.left_out = LeftOut(logger)
 
     def get_sensor(self, sensor_id: str) -> SensorSnapshot | None:
         """The latest snapshot of `sensor_id`, or None if the sensors table has no such sensor."""
         response = self.client.get_item(TableName=self.sensors_table, Key={"sensor_id": {"S": sensor_id}})
         raw = response.get("Item")
-        return None if raw is None else _snapshot(raw)
+        return None if raw is None else snapshot_from_item(raw, self.left_out)
 
     def get_sensors(self, sensor_ids: Iterable[str]) -> dict[str, SensorSnapshot | None]:
         """The latest snapshots of many sensors at once, None for each unknown one (BatchGetItem, 100
@@ -102,7 +115,7 @@ class SensorStore:
                 for raw in response.get("Responses", {}).get(self.sensors_table, []):
                     sensor_id = raw["sensor_id"]["S"]
                     answered.add(sensor_id)
-                    found[sensor_id] = _snapshot(raw)
+                    found[sensor_id] = snapshot_from_item(raw, self.left_out)
                 left: Any = response.get("UnprocessedKeys") or {}
                 keys = list(left.get(self.sensors_table, {}).get("Keys", []))
                 if not keys:
@@ -122,11 +135,10 @@ class SensorStore:
         if cursor:
             start = self._cursors.decode("sensors", cursor, [SENSORS.partition_key])
             args["ExclusiveStartKey"] = {name: {"S": value} for name, value in start.items()}
-        raws, more = self._collect(self.client.scan, args, limit)
-        snapshots = [s for s in map(_snapshot, raws) if s is not None]
+        snapshots, last = self._fill(self.client.scan, args, limit, self._snapshot)
         next_cursor = None
-        if more:
-            next_cursor = self._cursors.encode("sensors", {"sensor_id": raws[-1]["sensor_id"]["S"]})
+        if last is not None:
+            next_cursor = self._cursors.encode("sensors", {"sensor_id": last["sensor_id"]["S"]})
         return Page(snapshots, next_cursor)
 
     def query_readings(
@@ -160,44 +172,62 @@ class SensorStore:
         # older than the new start means "from the start": DynamoDB would reject it as out of bounds.
         if after is not None and after >= low:
             args["ExclusiveStartKey"] = {"sensor_id": {"S": sensor_id}, "ts": {"S": after}}
-        raws, more = self._collect(self.client.query, args, limit)
-        readings = [r for r in map(_reading, raws) if r is not None]
+        readings, last = self._fill(self.client.query, args, limit, self._reading)
         next_cursor = None
-        if more:
-            next_cursor = self._cursors.encode(scope, {"sensor_id": sensor_id, "ts": raws[-1]["ts"]["S"]})
+        if last is not None:
+            next_cursor = self._cursors.encode(scope, {"sensor_id": sensor_id, "ts": last["ts"]["S"]})
         return Page(readings, next_cursor)
 
     @staticmethod
-    def _collect(call: Any, args: dict[str, Any], limit: int) -> tuple[list[dict[str, Any]], bool]:
-        """Fetch up to limit + 1 items (following DynamoDB's own pages, which stop at 1 MB) so we know
-        whether another page exists; return the first `limit` and that answer."""
-        items: list[dict[str, Any]] = []
-        while True:
+    def _fill(
+        call: Callable[..., Any],
+        args: dict[str, Any],
+        limit: int,
+        parse: Callable[[Mapping[str, Any]], T | None],
+    ) -> tuple[list[T], Mapping[str, Any] | None]:
+        """Up to `limit` items that `parse` accepts, and the key of the item to continue after (None when
+        no item is left).
+
+        Asks for limit + 1 items so it knows whether another exists, following DynamoDB's own pages
+        (1 MB each) and reading past the items `parse` refuses, for at most MAX_READ_CALLS calls. At that
+        bound, the items found so far are the page and the next one starts after the last item read;
+        with none found, UnreadablePageError.
+        """
+        kept: list[T] = []
+        previous: Mapping[str, Any] = {}
+        skipped = 0
+        last: Mapping[str, Any] | None = None
+        for _ in range(MAX_READ_CALLS):
             response = call(**args)
-            items.extend(response.get("Items", []))
+            for raw in response.get("Items", []):
+                item = parse(raw)
+                if item is None:
+                    skipped += 1
+                elif len(kept) == limit:
+                    # One more exists. The next page starts right before it, not after the last item
+                    # kept, so what was skipped in between is not read again.
+                    return kept, previous
+                else:
+                    kept.append(item)
+                previous = raw
             last = response.get("LastEvaluatedKey")
-            if len(items) > limit:
-                return items[:limit], True
             if not last:
-                return items, False
-            args = {**args, "ExclusiveStartKey": last, "Limit": limit + 1 - len(items)}
+                return kept, None
+            args = {**args, "ExclusiveStartKey": last, "Limit": limit + 1 - len(kept) + skipped}
+        if not kept:
+            raise UnreadablePageError(
+                f"{MAX_READ_CALLS} DynamoDB pages in a row ({skipped} items) held nothing that could be shown"
+            )
+        return kept, last
 
+    def _snapshot(self, raw: Mapping[str, Any]) -> SensorSnapshot | None:
+        return snapshot_from_item(raw, self.left_out)
 
-def _snapshot(raw: Mapping[str, AttributeValueTypeDef]) -> SensorSnapshot | None:
-    item = _item(raw)
-    item.setdefault("units", {})  # the seed's items carry no units; still show the sensor
-    try:
-        return SensorSnapshot.model_validate(item)
-    except ValidationError as exc:
-        # One malformed row (e.g. written by the seed's old code) must not take every listing down.
-        logger.warning("skipping malformed sensor item", extra={"item": repr(item)[:200], "error": str(exc)})
-        return None
-
-
-def _reading(raw: Mapping[str, AttributeValueTypeDef]) -> ReadingOut | None:
-    item = _item(raw)
-    try:
-        return ReadingOut.model_validate(item)
-    except ValidationError as exc:
-        logger.warning("skipping malformed reading", extra={"item": repr(item)[:200], "error": str(exc)})
-        return None
+    def _reading(self, raw: Mapping[str, Any]) -> ReadingOut | None:
+        item = _item(raw)
+        try:
+            return ReadingOut.model_validate(item)
+        except ValidationError:
+            # One malformed row (written by hand or by older code) must not take the history down.
+            self.left_out.add(MALFORMED_READING, f"{item.get('sensor_id')}@{item.get('ts')}")
+            return None

@@ -12,22 +12,39 @@ from fastapi import FastAPI
 
 from homestack_common import ConfigurationError, create_app
 from homestack_sensordata import RegionNotSetError, SensorStore, dynamodb_client
-from homestack_sensors.config import get_settings
+from homestack_sensors.config import Settings, get_settings
 from homestack_sensors.reader import Reader
 from homestack_sensors.routes import router
 
 logger = logging.getLogger("homestack.sensors")
 
 
+def _cursor_key(settings: Settings) -> bytes:
+    """The key that signs pagination cursors: CURSOR_KEY, or off ECS a key of this process's own."""
+    if settings.cursor_key is not None:
+        return settings.cursor_key.get_secret_value().encode()
+    if settings.on_ecs:
+        # Behind the shared load balancer a client's next page goes to any task: with a key per task,
+        # every page after the first would be refused (400 invalid_cursor) by the other tasks.
+        raise ConfigurationError(
+            "sensors configuration is invalid: CURSOR_KEY is not set, and on Amazon ECS every task of the "
+            "service must sign pagination cursors with the same key, or a cursor one task issues is refused "
+            "by the next",
+            hint="give the service a CURSOR_KEY secret of at least 16 random bytes (e.g. an SSM "
+            "SecureString), the same for every task, then deploy again",
+        )
+    logger.warning(
+        "CURSOR_KEY is not set: cursors are valid only on this process "
+        "(fine for one process; every task of a deployed service needs the same key)"
+    )
+    return secrets.token_bytes(32)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open one shared DynamoDB client and the read path for the life of the process."""
     settings = get_settings()
-    if settings.cursor_key is None:
-        logger.warning("CURSOR_KEY is not set: cursors are valid only on this process")
-        cursor_key = secrets.token_bytes(32)
-    else:
-        cursor_key = settings.cursor_key.get_secret_value().encode()
+    cursor_key = _cursor_key(settings)
     try:
         client = dynamodb_client(
             settings.aws_region,

@@ -15,7 +15,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import TypeAdapter
 
 from homestack_common import ApiError
-from homestack_sensordata import InvalidCursorError, ReadingOut, SensorSnapshot, SensorStore
+from homestack_sensordata import (
+    InvalidCursorError,
+    ReadingOut,
+    SensorSnapshot,
+    SensorStore,
+    UnreadablePageError,
+)
 from homestack_sensors.cache import TtlCache
 
 logger = logging.getLogger("homestack.sensors")
@@ -64,6 +70,9 @@ class Reader:
         except (BotoCoreError, ClientError) as exc:
             logger.error("sensor store call failed", extra={"error": str(exc)})
             raise ApiError(503, "sensor store unavailable: DynamoDB did not answer, try again") from exc
+        except UnreadablePageError as exc:
+            logger.error("sensor store page unreadable", extra={"error": str(exc)})
+            raise ApiError(503, f"sensor store unavailable: {exc}") from exc
 
     async def sensor_json(self, sensor_id: str) -> bytes | None:
         """The snapshot of `sensor_id` as JSON, or None when the sensor is unknown (cached either way)."""
