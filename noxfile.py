@@ -35,6 +35,8 @@ def _members() -> dict[str, tuple[str, str, bool]]:
 
 
 MEMBERS = _members()
+# Members whose suites are long and made of independent tests: pytest-xdist runs them on every core.
+XDIST = {"expressway", "localcloud"}
 
 
 def sync(session: nox.Session, *args: str) -> None:
@@ -57,7 +59,8 @@ def tests(session: nox.Session, member: str) -> None:
     # A member's own `test` group holds what only its tests need (expressway's: the emulation).
     sync(session, "--package", package, "--group", "dev", *(["--group", "test"] if has_test_group else []))
     # `podman` tests build and run real containers: `nox -s containers` runs them.
-    session.run("pytest", f"{folder}/tests", "-m", "not podman", *session.posargs)
+    spread = ["-n", "auto"] if member in XDIST else []
+    session.run("pytest", f"{folder}/tests", "-m", "not podman", *spread, *session.posargs)
 
 
 @nox.session(python=PYTHON)
