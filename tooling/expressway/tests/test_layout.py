@@ -18,6 +18,17 @@ PURE = {
     "expressway.registry": ("expressway.errors",),
     "expressway.plan": ("expressway.errors", "expressway.registry"),
 }
+# The layers between them and the verbs: what else of expressway each may import.
+LAYERS = {
+    **PURE,
+    "expressway.aws": (
+        "expressway.errors",
+        "expressway.registry",
+        "expressway.plan.live",
+        "expressway.images.auth",
+    ),
+    "expressway.images": ("expressway.errors", "expressway.registry", "expressway.aws.ecr"),
+}
 
 
 def _within(module: str, package: str) -> bool:
@@ -50,13 +61,19 @@ def test_no_expressway_modules_import_each_other_in_a_circle() -> None:
 
 
 @pytest.mark.parametrize("layer", sorted(PURE))
-def test_the_pure_layers_import_nothing_from_aws_deploy_ops_images_or_cli(layer: str) -> None:
-    allowed = (layer, *PURE[layer])
+def test_the_pure_layers_import_no_aws_sdk(layer: str) -> None:
+    offenders = {
+        m: sorted(i for i in imported if _sdk(i)) for m, imported in GRAPH.items() if _within(m, layer)
+    }
+    assert {module: found for module, found in offenders.items() if found} == {}
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_each_layer_imports_only_the_layers_below_it(layer: str) -> None:
+    allowed = (layer, *LAYERS[layer])
     offenders = {
         module: sorted(
-            m
-            for m in imported
-            if (_within(m, "expressway") and not any(_within(m, a) for a in allowed)) or _sdk(m)
+            m for m in imported if _within(m, "expressway") and not any(_within(m, a) for a in allowed)
         )
         for module, imported in GRAPH.items()
         if _within(module, layer)

@@ -15,7 +15,7 @@ from expressway.plan.pricing import prices_for
 from expressway.registry import parse
 from expressway.testing import registry_text
 
-# Hand-computed for eu-west-1 (reference/express-mode.md §6), 730 h/month, 3 zones, public:
+# Hand-computed for eu-west-1 (prices in docs/aws-facts.md, section 6), 730 h/month, 3 zones, public:
 #   sensors   1 vCPU 2 GB x86:    (0.04048 + 2 x 0.004445) x 730 = 36.0401 per task, 1-4 tasks
 #   ingest    0.5 vCPU 1 GB x86:  (0.02024 + 0.004445) x 730     = 18.02005 per task, 1-4 tasks
 #   dashboard 0.25 vCPU 0.5 GB:   (0.01012 + 0.0022225) x 730    = 9.010025 per task, 1-4 tasks

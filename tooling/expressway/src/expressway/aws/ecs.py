@@ -10,7 +10,7 @@ from expressway.errors import AwsError, NotFoundError
 from expressway.plan.live import Deployment, EcsService, LiveService
 from expressway.registry import Environment
 
-# Messages AWS gives while a just-created role is not yet usable (reference §1.6): retried.
+# Messages AWS gives while a just-created role is not yet usable: retried (docs/aws-facts.md, section 4).
 _PROPAGATION = (
     "cannot assume role",
     "not authorized to perform: sts:assumerole",
@@ -29,7 +29,7 @@ def is_propagation_error(error: AwsError) -> bool:
 
 
 def _gone(error: AwsError) -> bool:
-    """Describe/Delete answers for a service that does not exist (reference §1.6, TF's handling)."""
+    """Describe/Delete answers for a service that does not exist (docs/aws-facts.md, section 4)."""
     text = error.message.lower()
     return isinstance(error, NotFoundError) or (
         error.code == "InvalidParameterException" and ("not found" in text or "does not exist" in text)

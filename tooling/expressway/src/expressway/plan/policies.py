@@ -10,7 +10,8 @@ from expressway.registry import Access
 TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
 ECS_PRINCIPAL = "ecs.amazonaws.com"
 EXECUTION_MANAGED_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-# Note the lowercase "for": that is the real name (reference/express-mode.md §4.1).
+# Note the lowercase "for": that is the real name (AWS Managed Policy reference guide,
+# https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonECSInfrastructureRoleforExpressGatewayServices.html).
 INFRASTRUCTURE_MANAGED_POLICY = (
     "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
 )

@@ -34,8 +34,8 @@ class Prices:
         return asdict(self)
 
 
-_SOURCE = "reference/express-mode.md section 6 (AWS price pages, Cost Explorer actuals)"
-# reference/express-mode.md §6: the same Fargate rates in both regions; the ALB hour differs.
+_SOURCE = "AWS Fargate, Elastic Load Balancing and Amazon VPC (public IPv4) pricing pages (docs/aws-facts.md)"
+# The same Fargate rates in both regions; the ALB hour differs (docs/aws-facts.md, section 6).
 BUILT_IN: dict[str, Prices] = {
     "us-east-1": Prices(
         region="us-east-1",

@@ -9,7 +9,8 @@ def _steps(low: int, high: int, step: int) -> tuple[int, ...]:
     return tuple(range(low, high + 1, step))
 
 
-# The Fargate task-size table (reference/express-mode.md §1.2): cpu units -> memory MiB.
+# The Fargate task-size table: cpu units -> memory MiB ("Task CPU and memory",
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size).
 FARGATE: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
     512: _steps(1024, 4096, 1024),

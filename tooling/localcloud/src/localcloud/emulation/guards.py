@@ -1,6 +1,6 @@
 """What plain ECS calls do differently for an Express service: ListServices filters on
 resourceManagementType, DeleteService refuses it, and UpdateService cannot touch what Express
-Mode owns (reference: express-mode.md §1.1 and §1.6)."""
+Mode owns (the botocore ECS model's operations and their error shapes; docs/aws-facts.md)."""
 
 from __future__ import annotations
 
