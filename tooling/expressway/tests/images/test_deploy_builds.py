@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 from pathlib import Path
 
@@ -10,16 +9,14 @@ import boto3
 import httpx
 import pytest
 
-from expressway.aws.ecr import Ecr
 from expressway.cli import options
 from expressway.cli.wiring import make_deployer
 from expressway.console import Console
 from expressway.deploy.deployer import Deployer, Options
 from expressway.deploy.waiting import Clock, HttpProber
-from expressway.images import DistributionClient
 from expressway.images.built import BuiltImages
 from expressway.images.source import GivenImages
-from expressway.images.testing import FakeRegistry, PushingBuilder
+from expressway.images.testing import PushingBuilder, offline_images
 from expressway.registry import Registry
 from expressway.testing import VERSION, FakeService
 
@@ -30,22 +27,8 @@ ARN = "arn:aws:ecs:eu-west-1:123456789012:service/homestack-prod/homestack-prod-
 
 @pytest.fixture
 def built(aws: None, reg: Registry, tmp_path: Path) -> tuple[BuiltImages, PushingBuilder]:
-    ecr = boto3.client("ecr")
-    token = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
-    registry = FakeRegistry(password=base64.b64decode(token).decode().partition(":")[2])
-    builder = PushingBuilder(registry)
-    return (
-        BuiltImages(
-            root=ROOT,
-            registry=reg,
-            env="prod",
-            ecr=Ecr(reg.environment("prod")),
-            builder=lambda: builder,
-            workdir=tmp_path,
-            client=lambda host, auth: DistributionClient(host, auth=auth, transport=registry.transport()),
-        ),
-        builder,
-    )
+    images, builder, _ = offline_images(ROOT, reg, "prod", tmp_path)
+    return images, builder
 
 
 def test_deploy_runs_the_image_it_built_pinned_by_digest(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Iterator
@@ -14,10 +13,9 @@ import pytest
 from moto import mock_aws
 
 from expressway.aws import session
-from expressway.aws.ecr import Ecr
-from expressway.images import DistributionClient, read_revision
+from expressway.images import read_revision
 from expressway.images.built import BuiltImages, repository_name
-from expressway.images.testing import FakeRegistry, PushingBuilder
+from expressway.images.testing import FakeRegistry, PushingBuilder, offline_images
 from expressway.registry import load
 
 if TYPE_CHECKING:
@@ -36,19 +34,8 @@ def ecr_client() -> Iterator[ECRClient]:
 
 
 def built_images(ecr_client: ECRClient, tmp_path: Path) -> tuple[BuiltImages, PushingBuilder, FakeRegistry]:
-    token = ecr_client.get_authorization_token()["authorizationData"][0]["authorizationToken"]
-    registry = FakeRegistry(password=base64.b64decode(token).decode().partition(":")[2])
-    builder = PushingBuilder(registry)
-    images = BuiltImages(
-        root=ROOT,
-        registry=REGISTRY,
-        env="prod",
-        ecr=Ecr(REGISTRY.environment("prod")),
-        builder=lambda: builder,
-        workdir=tmp_path,
-        client=lambda host, auth: DistributionClient(host, auth=auth, transport=registry.transport()),
-    )
-    return images, builder, registry
+    del ecr_client  # the fixture holds moto's ECR open
+    return offline_images(ROOT, REGISTRY, "prod", tmp_path)
 
 
 def test_deploy_without_image_builds_pushes_to_ecr_and_pins_the_digest(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 import boto3
@@ -15,8 +17,9 @@ from expressway.deploy.deployer import Deployer, Options
 from expressway.deploy.waiting import Clock, HttpProber
 from expressway.images.source import GivenImages, ImageSource
 from expressway.registry import Registry
-from expressway.testing import IMAGE, VERSION
+from expressway.testing import IMAGE, VERSION, copy_checkout
 
+REPO = Path(__file__).resolve().parents[4]
 FAST = Clock(sleep=lambda _: None)
 REGISTRY_HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 V1 = "1111111111111111111111111111111111111111"
@@ -98,3 +101,25 @@ def lifecycle_cleanup(repository: str, keep: Callable[[list[str]], bool]) -> lis
             repositoryName=repository, imageIds=[{"imageDigest": d} for d in doomed]
         )
     return doomed
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def commit(root: Path, message: str) -> str:
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", message)
+    return git(root, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """This repository's files in a fresh git repository with one commit."""
+    root = tmp_path / "repo"
+    copy_checkout(REPO, root)
+    git(root, "init", "-q")
+    commit(root, "deployed")
+    return root

@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
-
-import pytest
 
 from expressway.deploy.changed import ChangeDetector, Workspace, changed_text, decide_all
 from expressway.registry import load
-from expressway.testing import copy_checkout
 
-REPO = Path(__file__).resolve().parents[4]
+from .conftest import REPO
+from .conftest import commit as _commit
+from .conftest import git as _git
+
 SERVICES = ("sensors", "ingest", "dashboard")
-
-
-def _git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
-def _commit(root: Path, message: str) -> str:
-    _git(root, "add", "-A")
-    _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", message)
-    return _git(root, "rev-parse", "HEAD")
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """This repository's files in a fresh git repository with one commit."""
-    root = tmp_path / "repo"
-    copy_checkout(REPO, root)
-    _git(root, "init", "-q")
-    _commit(root, "deployed")
-    return root
 
 
 def _decide(

@@ -12,23 +12,12 @@ from expressway.console import Console
 from expressway.deploy.deployer import Deployer
 from expressway.deploy.fleet import Operator
 from expressway.registry import Registry, load
-from expressway.testing import copy_checkout
 from localcloud.emulation import faults
 
 from .conftest import MakeDeployer
-from .test_changed import _commit, _git, _touch
-
-REPO = Path(__file__).resolve().parents[4]
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """This repository's files in a fresh git repository with one commit."""
-    root = tmp_path / "repo"
-    copy_checkout(REPO, root)
-    _git(root, "init", "-q")
-    _commit(root, "first")
-    return root
+from .conftest import commit as _commit
+from .conftest import git as _git
+from .test_changed import _touch
 
 
 class Cli:

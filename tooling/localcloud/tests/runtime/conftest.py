@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, cast
 import boto3
 import httpx
 import pytest
-from moto.server import ThreadedMotoServer
 
 from expressway.aws.elbv2 import Elbv2
 from expressway.registry import Environment
@@ -42,20 +41,11 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    yield f"http://{host}:{port}"
-    moto.stop()
-
-
 @pytest.fixture
-def aws(moto_endpoint: str) -> str:
+def aws(moto_server: str) -> str:
     """The moto endpoint, emptied before each test."""
-    httpx.post(f"{moto_endpoint}/moto-api/reset", timeout=10).raise_for_status()
-    return moto_endpoint
+    httpx.post(f"{moto_server}/moto-api/reset", timeout=10).raise_for_status()
+    return moto_server
 
 
 def client(endpoint: str, service: str) -> Any:

@@ -7,13 +7,18 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
+from expressway.aws.ecr import Ecr
 from expressway.images.auth import RegistryAuth
+from expressway.images.built import BuiltImages
 from expressway.images.context import BuildContext
+from expressway.images.distribution import DistributionClient
 from expressway.images.dockerfile import CONTEXT_LABEL
 from expressway.images.process import run
+from expressway.registry import Registry
 
 # Containers started by tests carry this label, so a later run can remove what a killed one left.
 CONTAINER_TEST_LABEL = "dev.expressway.test=containers"
@@ -106,6 +111,26 @@ class PushingBuilder:
         assert auth.username == "AWS"
         repository, tag = destination.split("/", 1)[1].rsplit(":", 1)
         return self.registry.put_image(repository, tag, self.labels)
+
+
+def offline_images(
+    root: Path, registry: Registry, env: str, workdir: Path
+) -> tuple[BuiltImages, PushingBuilder, FakeRegistry]:
+    """BuiltImages for `env` whose builds and pushes land in an in-memory registry that accepts the
+    environment's ECR login (ECR itself is moto's): what a deploy builds, without podman or a network."""
+    _, auth = Ecr(registry.environment(env)).authorization()
+    fake = FakeRegistry(password=auth.password)
+    builder = PushingBuilder(fake)
+    images = BuiltImages(
+        root=root,
+        registry=registry,
+        env=env,
+        ecr=Ecr(registry.environment(env)),
+        builder=lambda: builder,
+        workdir=workdir,
+        client=lambda host, auth: DistributionClient(host, auth=auth, transport=fake.transport()),
+    )
+    return images, builder, fake
 
 
 def wait_for(url: str, *, timeout: float = 30.0) -> httpx.Response:
