@@ -228,7 +228,7 @@ def test_redeploying_sensors_under_load_fails_no_request(cloud: Cloud) -> None:
     worker.start()
     try:
         time.sleep(1.0)
-        result = cloud.cli("deploy", "sensors", "--yes", "--env", "local")
+        result = cloud.cli("deploy", "sensors", "--env", "local")
         assert result.returncode == 0, result.stderr
         eventually(lambda: outcomes and outcomes[-1] == version)
         time.sleep(3.0)  # the old process drains and stops while the load goes on
