@@ -4,8 +4,6 @@ tests build them: the real Deployer, a fake health endpoint, instant polling unl
 from __future__ import annotations
 
 import contextlib
-import functools
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,51 +11,36 @@ import boto3
 import httpx
 import pytest
 from moto import mock_aws
-from moto.iam import models as iam_models
-from moto.iam.aws_managed_policies import aws_managed_policies_data
 
 from expressway.aws import session
 from expressway.deploy.deployer import Deployer, Options
 from expressway.deploy.waiting import Clock, HttpProber
 from expressway.images.source import GivenImages
-from expressway.plan.policies import EXECUTION_MANAGED_POLICY, INFRASTRUCTURE_MANAGED_POLICY
+from expressway.plan.arns import INFRASTRUCTURE_MANAGED_POLICY
 from expressway.registry import Registry
 from expressway.testing import IMAGE, VERSION, FakeService
 from localcloud.emulation import faults as emulation_faults
-from localcloud.emulation import install
+from localcloud.emulation.testing import lean_moto
 
 INSTANT = Clock(sleep=lambda _: None)
-
-
-@functools.cache
-def _managed_policy_data() -> dict[str, Any]:
-    names = {arn.rsplit("/", 1)[-1] for arn in (EXECUTION_MANAGED_POLICY, INFRASTRUCTURE_MANAGED_POLICY)}
-    parsed: dict[str, Any] = json.loads(aws_managed_policies_data)
-    return {name: parsed[name] for name in names}
-
-
-def _managed_policies(backend: Any) -> list[Any]:
-    """The two AWS-managed policies expressway attaches, as real AWS holds them (moto loads none)."""
-    return [
-        iam_models.AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, data)
-        for name, data in _managed_policy_data().items()
-    ]
 
 
 @contextlib.contextmanager
 def emulated_aws() -> Iterator[None]:
     """A fresh emulated account: Express Mode on moto, the ingest key in SSM, no fault armed."""
-    install()
     emulation_faults.clear()
-    with pytest.MonkeyPatch.context() as patch, mock_aws():
-        patch.setattr(iam_models.IAMBackend, "_init_aws_policies", _managed_policies)
-        session.reset()
-        boto3.client("ssm").put_parameter(Name="/homestack/ingest/api-key", Value="k", Type="SecureString")
-        try:
-            yield
-        finally:
-            emulation_faults.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        lean_moto(patch, INFRASTRUCTURE_MANAGED_POLICY)
+        with mock_aws():
             session.reset()
+            boto3.client("ssm").put_parameter(
+                Name="/homestack/ingest/api-key", Value="k", Type="SecureString"
+            )
+            try:
+                yield
+            finally:
+                emulation_faults.clear()
+                session.reset()
 
 
 def deployer(

@@ -147,11 +147,17 @@ def test_generated_iam_policies_grant_only_what_each_service_declares() -> None:
                 f"arn:aws:ssm:eu-west-1:123456789012:parameter/{ref.removeprefix('ssm:/')}"
                 for ref in service.secrets.values()
             )
-            granted = sorted(r for s in _statements(desired.secrets_policy) for r in _as_list(s["Resource"]))
+            reading = [
+                s
+                for s in _statements(desired.execution_policy)
+                if s["Sid"] in ("ReadParameters", "ReadSecrets")
+            ]
+            granted = sorted(r for s in reading for r in _as_list(s["Resource"]))
             assert granted == secrets, key
-            for statement in _statements(desired.secrets_policy):
+            for statement in _statements(desired.execution_policy):
                 assert all("*" not in a for a in _as_list(statement["Action"]))
-                assert all("*" not in r for r in _as_list(statement["Resource"]))
+                if statement["Sid"] != "EcrLogin":  # ecr:GetAuthorizationToken has no resource-level form
+                    assert all(not r.endswith(":*:*") and r != "*" for r in _as_list(statement["Resource"]))
             checked += 1
     assert checked == len(registry.environments) * len(registry.services)
 

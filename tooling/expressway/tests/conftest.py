@@ -15,7 +15,7 @@ from expressway.aws import session
 from expressway.deploy.deployer import Deployer, Options
 from expressway.deploy.waiting import Clock, HttpProber
 from expressway.images.source import GivenImages
-from expressway.plan import policies
+from expressway.plan.arns import INFRASTRUCTURE_MANAGED_POLICY
 from expressway.registry import Registry, parse
 from expressway.testing import IMAGE, VERSION, FakeService, registry_text
 from localcloud.emulation.testing import lean_moto as lean
@@ -32,7 +32,7 @@ def registry_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def lean_moto(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Express emulation installed; moto without the AMIs and managed policies we never use."""
-    lean(monkeypatch, policies.EXECUTION_MANAGED_POLICY, policies.INFRASTRUCTURE_MANAGED_POLICY)
+    lean(monkeypatch, INFRASTRUCTURE_MANAGED_POLICY)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ LAYERS = {
         "expressway.errors",
         "expressway.registry",
         "expressway.plan.live",
+        "expressway.plan.arns",
         "expressway.images.auth",
     ),
     "expressway.images": ("expressway.errors", "expressway.registry", "expressway.aws.ecr"),

@@ -44,7 +44,7 @@ def test_private_access_in_default_vpc_is_refused_with_a_hint(aws: None) -> None
 
 def test_first_ensure_creates_exactly_the_expected_resources(aws: None, reg: Registry) -> None:
     said: list[str] = []
-    support.ensure_shared(reg, "prod", said.append)
+    support.ensure_shared(reg, "prod", _facts(reg).arns, said.append)
     for key in ("sensors", "ingest", "dashboard"):
         support.ensure_service(
             reg, "prod", spec(reg, "prod", key, _facts(reg), "img", {"sensors": "u"}), said.append
@@ -60,7 +60,9 @@ def test_first_ensure_creates_exactly_the_expected_resources(aws: None, reg: Reg
         ),
     }
     infra = iam.list_attached_role_policies(RoleName="homestack-prod-infrastructure")["AttachedPolicies"]
-    assert [p["PolicyArn"] for p in infra] == [policies.INFRASTRUCTURE_MANAGED_POLICY]
+    assert [p["PolicyArn"] for p in infra] == [
+        "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
+    ]
     trust: Any = iam.get_role(RoleName="homestack-prod-infrastructure")["Role"]["AssumeRolePolicyDocument"]
     assert trust == policies.trust("ecs.amazonaws.com")
     tables = boto3.client("dynamodb").list_tables()["TableNames"]
@@ -82,21 +84,20 @@ def test_roles_in_aws_hold_exactly_the_generated_policies(aws: None, reg: Regist
         support.ensure_service(reg, "prod", wanted, lambda _: None)
         iam = Iam(reg.environment("prod"))
         assert iam.inline_policy(wanted.task_role) == wanted.task_policy
-        assert iam.inline_policy(wanted.execution_role) == wanted.secrets_policy
-        attached = boto3.client("iam").list_attached_role_policies(RoleName=wanted.task_role)[
-            "AttachedPolicies"
-        ]
-        assert attached == []
+        assert iam.inline_policy(wanted.execution_role) == wanted.execution_policy
+        for role in (wanted.task_role, wanted.execution_role):
+            attached = boto3.client("iam").list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+            assert attached == []  # no AWS managed policy: their actions are on every resource
     assert Iam(reg.environment("prod")).inline_policy("homestack-prod-dashboard-task") is None
 
 
 def test_second_ensure_changes_nothing(aws: None, reg: Registry) -> None:
     facts = _facts(reg)
     wanted = spec(reg, "prod", "ingest", facts, "img", {})
-    support.ensure_shared(reg, "prod", lambda _: None)
+    support.ensure_shared(reg, "prod", facts.arns, lambda _: None)
     support.ensure_service(reg, "prod", wanted, lambda _: None)
     said: list[str] = []
-    support.ensure_shared(reg, "prod", said.append)
+    support.ensure_shared(reg, "prod", facts.arns, said.append)
     support.ensure_service(reg, "prod", wanted, said.append)
     assert said == []
 

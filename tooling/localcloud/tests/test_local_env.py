@@ -13,7 +13,7 @@ from expressway.deploy.deployer import Deployer, Options
 from expressway.deploy.fleet import Operator
 from expressway.deploy.waiting import Clock, HttpProber
 from expressway.images.source import GivenImages
-from expressway.plan import policies
+from expressway.plan.arns import INFRASTRUCTURE_MANAGED_POLICY
 from expressway.registry import parse
 from expressway.testing import IMAGE, VERSION, registry_text
 from localcloud.emulation.testing import EmulatedAws, lean_moto
@@ -22,7 +22,7 @@ from localcloud.emulation.testing import EmulatedAws, lean_moto
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A moto server with the emulation in local mode (endpoints `<name>.localhost:8080`)."""
-    lean_moto(monkeypatch, policies.EXECUTION_MANAGED_POLICY, policies.INFRASTRUCTURE_MANAGED_POLICY)
+    lean_moto(monkeypatch, INFRASTRUCTURE_MANAGED_POLICY)
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     host, port = moto.get_host_and_port()

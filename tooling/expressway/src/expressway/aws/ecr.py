@@ -6,22 +6,17 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from expressway.aws.session import client, run
 from expressway.errors import AwsError, DeployError, NotFoundError
 from expressway.images.auth import RegistryAuth
+from expressway.plan.arns import EcrImage, parse_ecr
 from expressway.registry import Environment
 
 # A successful deploy tags what it runs `deployed-<env>-<version>` (protect_tag); kept forever.
 DEPLOYED_PREFIX = "deployed-"
 KEEP_RECENT = 30  # images kept besides the deployed ones: room to roll back a month of daily deploys
-# <account>.dkr.ecr.<region>.amazonaws.com/<repository>(@sha256:...|:tag)
-_ECR = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
-    r"(?P<repo>[a-z0-9][a-z0-9._/-]*?)(?:@(?P<digest>sha256:[0-9a-f]{64})|:(?P<tag>[\w.-]+))?$"
-)
 # Asked for explicitly so ECR returns a manifest as pushed instead of converting it.
 _MANIFEST_TYPES = [
     "application/vnd.oci.image.manifest.v1+json",
@@ -68,23 +63,6 @@ def lifecycle_policy(keep: int = KEEP_RECENT) -> str:
         },
     ]
     return json.dumps({"rules": rules}, sort_keys=True)
-
-
-@dataclass(frozen=True)
-class EcrImage:
-    account: str
-    region: str
-    repository: str
-    digest: str | None
-    tag: str | None
-
-
-def parse_ecr(image: str) -> EcrImage | None:
-    """The ECR parts of `image`, or None for an image elsewhere (Docker Hub, GHCR: not ours to keep)."""
-    match = _ECR.match(image)
-    if match is None:
-        return None
-    return EcrImage(match["account"], match["region"], match["repo"], match["digest"], match["tag"])
 
 
 def protect_tag(env_name: str, version: str) -> str:

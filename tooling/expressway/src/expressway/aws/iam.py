@@ -54,6 +54,9 @@ class Iam:
         for arn in sorted(set(managed) - have):
             run(f"attach {arn} to {name}", self.api.attach_role_policy, RoleName=name, PolicyArn=arn)
             done.append(f"attached {arn.rsplit('/', 1)[-1]}")
+        for arn in sorted(have - set(managed)):  # e.g. AmazonECSTaskExecutionRolePolicy, now inline
+            run(f"detach {arn} from {name}", self.api.detach_role_policy, RoleName=name, PolicyArn=arn)
+            done.append(f"detached {arn.rsplit('/', 1)[-1]}")
         done += self._inline(name, inline)
         return done
 

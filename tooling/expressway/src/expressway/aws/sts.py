@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from expressway.aws.session import client, run
+from expressway.plan.arns import partition_of
 from expressway.registry import Environment
 
 
@@ -12,6 +13,11 @@ from expressway.registry import Environment
 class Identity:
     account: str
     arn: str
+
+    @property
+    def partition(self) -> str:
+        """`aws`, `aws-cn`, `aws-us-gov`...: the second field of the caller's ARN."""
+        return partition_of(self.arn)
 
 
 def identity(env: Environment) -> Identity:

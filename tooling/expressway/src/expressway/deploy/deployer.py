@@ -94,7 +94,9 @@ class Deployer:
         """Account, region and the one subnet list, looked up once per run."""
         if self._facts is None:
             who, net = self.target.identity(), self.target.network()
-            self._facts = Facts(who.account, self.environment.region, net.subnets, self.version)
+            self._facts = Facts(
+                who.account, self.environment.region, net.subnets, self.version, partition=who.partition
+            )
             self.say(f"account {who.account}, {self.environment.region}, {net.vpc}")
         return self._facts
 
@@ -170,7 +172,7 @@ class Deployer:
     def _ensure_shared(self) -> None:
         with self._shared:
             if not self._shared_done:
-                support.ensure_shared(self.registry, self.env, self.say)
+                support.ensure_shared(self.registry, self.env, self.facts().arns, self.say)
                 self._shared_done = True
 
     def _check_capacity(self, key: str) -> None:

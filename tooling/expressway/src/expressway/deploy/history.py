@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from expressway.aws.ledger import Ledger
+from expressway.plan.arns import Arns, parse_arn
 from expressway.plan.desired import Spec
+from expressway.plan.policies import execution_policy
 from expressway.registry import Table
 
 SUCCEEDED, FAILED = "succeeded", "failed"
@@ -25,7 +27,7 @@ def spec_to_json(spec: Spec) -> str:
             "execution_role": spec.execution_role,
             "task_role": spec.task_role,
             "task_policy": spec.task_policy,
-            "secrets_policy": spec.secrets_policy,
+            "execution_policy": spec.execution_policy,
             "tables": {name: table.model_dump() for name, table in spec.tables.items()},
             "log_group": spec.log_group,
             "log_retention_days": spec.log_retention_days,
@@ -34,9 +36,20 @@ def spec_to_json(spec: Spec) -> str:
     )
 
 
-def spec_from_json(text: str) -> Spec:
+def spec_from_json(text: str, region: str) -> Spec:
+    """The Spec a record holds. A record from before execution roles had their own inline policy
+    (`secrets_policy`, next to the managed AmazonECSTaskExecutionRolePolicy) gets the policy that
+    replaced the pair, so rolling back to it cannot leave the role unable to pull or log."""
     data = json.loads(text)
     data["tables"] = {name: Table(**table) for name, table in data["tables"].items()}
+    if "secrets_policy" in data:
+        del data["secrets_policy"]
+        request = data["request"]
+        role = parse_arn(request["executionRoleArn"])
+        arns = Arns(role[0] if role else "aws", region, role[3] if role else "")
+        container = request["primaryContainer"]
+        secrets = [item["valueFrom"] for item in container.get("secrets") or ()]
+        data["execution_policy"] = execution_policy(arns, container["image"], data["log_group"], secrets)
     return Spec(**data)
 
 

@@ -10,6 +10,7 @@ from expressway.aws.iam import Iam
 from expressway.aws.logs import Logs
 from expressway.aws.ssm import Ssm
 from expressway.plan import policies
+from expressway.plan.arns import INFRASTRUCTURE_MANAGED_POLICY, Arns
 from expressway.plan.desired import Spec
 from expressway.registry import Registry, resolve
 from expressway.registry.names import TAG_ENVIRONMENT, TAG_PROJECT, Names
@@ -19,7 +20,7 @@ def _tags(names: Names) -> dict[str, str]:
     return {TAG_PROJECT: names.project, TAG_ENVIRONMENT: names.env}
 
 
-def ensure_shared(registry: Registry, env: str, say: Callable[[str], None]) -> None:
+def ensure_shared(registry: Registry, env: str, arns: Arns, say: Callable[[str], None]) -> None:
     """Resources every service of the environment shares: cluster, infrastructure role, tables."""
     environment = registry.environment(env)
     names = Names.of(registry, env)
@@ -28,7 +29,7 @@ def ensure_shared(registry: Registry, env: str, say: Callable[[str], None]) -> N
     changed = Iam(environment).ensure_role(
         names.infrastructure_role,
         policies.trust(policies.ECS_PRINCIPAL),
-        [policies.INFRASTRUCTURE_MANAGED_POLICY],
+        [arns.managed_policy(INFRASTRUCTURE_MANAGED_POLICY)],
         None,
         _tags(names),
     )
@@ -47,12 +48,9 @@ def ensure_service(registry: Registry, env: str, spec: Spec, say: Callable[[str]
     names = Names.of(registry, env)
     tags = names.tags(spec.key)
     iam = Iam(environment)
-    roles = [
-        (spec.execution_role, [policies.EXECUTION_MANAGED_POLICY], spec.secrets_policy),
-        (spec.task_role, [], spec.task_policy),
-    ]
-    for role, managed, inline in roles:
-        changed = iam.ensure_role(role, policies.trust(policies.TASKS_PRINCIPAL), managed, inline, tags)
+    # Neither role gets an AWS managed policy: an inline one scoped to this service does each job.
+    for role, inline in ((spec.execution_role, spec.execution_policy), (spec.task_role, spec.task_policy)):
+        changed = iam.ensure_role(role, policies.trust(policies.TASKS_PRINCIPAL), [], inline, tags)
         if changed:
             say(f"role {role}: {', '.join(changed)}")
     ssm = {

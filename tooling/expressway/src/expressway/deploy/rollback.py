@@ -45,4 +45,6 @@ def rollback(base: Deployer, service: str, to: str | None, lock_wait: float = 0.
         )
     what = target.digest or target.image
     base.say(f"{service}: rolling back to {target.version[:12]} ({what}), deployed {target.at}")
-    return operator.deploy(service, kind="rollback", pinned=spec_from_json(target.spec))
+    return operator.deploy(
+        service, kind="rollback", pinned=spec_from_json(target.spec, base.environment.region)
+    )

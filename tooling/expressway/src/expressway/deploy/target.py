@@ -11,6 +11,7 @@ import threading
 from expressway.aws.ec2 import Network, network
 from expressway.aws.ecs import Ecs
 from expressway.aws.sts import Identity, identity
+from expressway.plan.arns import Arns
 from expressway.plan.live import LiveService
 from expressway.registry import Environment, Names, Registry
 from expressway.registry.names import TAG_PROJECT
@@ -49,10 +50,14 @@ class Target:
                 self._network = network(self.environment)
             return self._network
 
+    def arns(self) -> Arns:
+        """ARNs in the caller's partition, account and the environment's region."""
+        who = self.identity()
+        return Arns(who.partition, self.environment.region, who.account)
+
     def arn(self, key: str) -> str:
         """The Express service ARN of registry service `key` (Express has no list call to find it)."""
-        where = f"{self.environment.region}:{self.identity().account}"
-        return f"arn:aws:ecs:{where}:service/{self.names.cluster}/{self.names.service(key)}"
+        return self.arns().ecs_service(self.names.cluster, self.names.service(key))
 
     def observe(self, key: str, *, resources: bool = False) -> LiveService | None:
         """What runs for `key` now, or None when it was never deployed."""

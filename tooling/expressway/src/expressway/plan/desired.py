@@ -10,6 +10,7 @@ from typing import Any
 
 from expressway.errors import UsageError
 from expressway.plan import policies
+from expressway.plan.arns import Arns
 from expressway.plan.live import VERSION_VAR
 from expressway.registry import Registry, Table, resolve
 from expressway.registry.names import Names
@@ -29,6 +30,11 @@ class Facts:
     subnets: tuple[str, ...]
     version: str
     endpoint: str | None = None
+    partition: str = "aws"
+
+    @property
+    def arns(self) -> Arns:
+        return Arns(self.partition, self.region, self.account)
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ class Spec:
     execution_role: str
     task_role: str
     task_policy: dict[str, Any] | None
-    secrets_policy: dict[str, Any] | None
+    execution_policy: dict[str, Any] | None
     tables: dict[str, Table] = field(default_factory=dict)
     log_group: str = ""
     log_retention_days: int = 30
@@ -57,21 +63,6 @@ class Spec:
     @property
     def image(self) -> str:
         return str(self.request["primaryContainer"]["image"])
-
-
-def role_arn(facts: Facts, name: str) -> str:
-    return f"arn:aws:iam::{facts.account}:role/{name}"
-
-
-def table_arn(facts: Facts, name: str) -> str:
-    return f"arn:aws:dynamodb:{facts.region}:{facts.account}:table/{name}"
-
-
-def secret_arn(facts: Facts, ref: str) -> str:
-    """`ssm:/a/b` -> the parameter's ARN; Secrets Manager and SSM ARNs pass through."""
-    if ref.startswith("ssm:"):
-        return f"arn:aws:ssm:{facts.region}:{facts.account}:parameter/{ref[4:].lstrip('/')}"
-    return ref
 
 
 def spec(
@@ -101,13 +92,14 @@ def spec(
     known = {**{m: f"<url of {m} after deploy>" for m in missing}, **urls}
     table_names = {t: names.table(t) for t in registry.tables}
     env_vars = {var: substitute(value, table_names, known) for var, value in svc.env.items()}
-    secrets = {var: secret_arn(facts, ref) for var, ref in svc.secrets.items()}
-    task = policies.task_policy({t: table_arn(facts, table_names[t]) for t in svc.tables}, svc.tables)
-    secret_policy = policies.secrets_policy(list(secrets.values()))
+    arns = facts.arns
+    secrets = {var: arns.secret_ref(ref) for var, ref in svc.secrets.items()}
+    task = policies.task_policy({t: arns.table(table_names[t]) for t in svc.tables}, svc.tables)
+    execution = policies.execution_policy(arns, image, names.log_group(key), list(secrets.values()))
     tables = {t: registry.tables[t] for t in sorted(svc.tables)}
     support = {
         "task": task,
-        "secrets": secret_policy,
+        "execution": execution,
         "tables": {table_names[t]: spec.model_dump() for t, spec in tables.items()},
         "retention": environment.log_retention_days,
     }
@@ -117,9 +109,9 @@ def spec(
     request: dict[str, Any] = {
         "serviceName": names.service(key),
         "cluster": names.cluster,
-        "infrastructureRoleArn": role_arn(facts, names.infrastructure_role),
-        "executionRoleArn": role_arn(facts, names.execution_role(key)),
-        "taskRoleArn": role_arn(facts, names.task_role(key)),
+        "infrastructureRoleArn": arns.role(names.infrastructure_role),
+        "executionRoleArn": arns.role(names.execution_role(key)),
+        "taskRoleArn": arns.role(names.task_role(key)),
         "healthCheckPath": svc.health,
         "cpu": str(svc.cpu),
         "memory": str(svc.memory),
@@ -150,7 +142,7 @@ def spec(
         execution_role=names.execution_role(key),
         task_role=names.task_role(key),
         task_policy=task,
-        secrets_policy=secret_policy,
+        execution_policy=execution,
         tables={table_names[t]: spec for t, spec in tables.items()},
         log_group=names.log_group(key),
         log_retention_days=environment.log_retention_days,

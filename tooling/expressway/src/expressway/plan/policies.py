@@ -5,16 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from expressway.plan.arns import Arns, parse_arn, parse_ecr
 from expressway.registry import Access
 
 TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
 ECS_PRINCIPAL = "ecs.amazonaws.com"
-EXECUTION_MANAGED_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-# Note the lowercase "for": that is the real name (AWS Managed Policy reference guide,
-# https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonECSInfrastructureRoleforExpressGatewayServices.html).
-INFRASTRUCTURE_MANAGED_POLICY = (
-    "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
-)
 
 # read: every call that returns items or the table's shape. write: read plus creating and changing
 # items. DeleteItem is deliberately absent: no service deletes (TTL expires items server-side).
@@ -58,30 +53,69 @@ def task_policy(table_arns: Mapping[str, str], access: Mapping[str, Access]) -> 
     return {"Version": "2012-10-17", "Statement": statements} if statements else None
 
 
-def secrets_policy(value_froms: list[str]) -> dict[str, Any] | None:
-    """Inline execution-role policy: read exactly these SSM parameters and secrets."""
-    parameters = sorted(v for v in value_froms if v.startswith("arn:aws:ssm:"))
-    secrets = sorted(v for v in value_froms if v.startswith("arn:aws:secretsmanager:"))
-    statements: list[dict[str, Any]] = []
-    if parameters:
+def execution_policy(arns: Arns, image: str, log_group: str, value_froms: list[str]) -> dict[str, Any]:
+    """Inline execution-role policy: pull the service's image, write its log group, read exactly its
+    secrets. It replaces the AWS managed AmazonECSTaskExecutionRolePolicy, whose ECR and Logs actions
+    are on every resource ("Amazon ECS task execution IAM role",
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html).
+
+    logs:CreateLogGroup is granted on the service's own group only: the awslogs driver creates the
+    group when its `awslogs-create-group` option is true, and fails the task without that permission
+    ("Using the awslogs log driver", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html).
+    Whether Express sets the option is not documented, and expressway creates the group before the
+    first deploy, so the permission costs nothing and covers either case.
+    """
+    group = arns.log_group(log_group)
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [group, f"{group}:*"],
+        }
+    ]
+    ecr = parse_ecr(image)
+    if ecr is not None:
+        # GetAuthorizationToken has no resource-level permissions (Service Authorization Reference,
+        # Amazon Elastic Container Registry): it needs "*". The pull itself is scoped to one repository.
+        statements.append(
+            {"Sid": "EcrLogin", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"}
+        )
+        statements.append(
+            {
+                "Sid": "PullImage",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
+                "Resource": [ecr.repository_arn(arns.partition)],
+            }
+        )
+    by_service: dict[str, list[str]] = {}
+    for value_from in value_froms:
+        parsed = parse_arn(value_from)
+        by_service.setdefault(parsed[1] if parsed else "", []).append(value_from)
+    if by_service.get("ssm"):
         statements.append(
             {
                 "Sid": "ReadParameters",
                 "Effect": "Allow",
                 "Action": ["ssm:GetParameters"],
-                "Resource": parameters,
+                "Resource": sorted(by_service["ssm"]),
             }
         )
-    if secrets:
+    if by_service.get("secretsmanager"):
         statements.append(
             {
                 "Sid": "ReadSecrets",
                 "Effect": "Allow",
                 "Action": ["secretsmanager:GetSecretValue"],
-                "Resource": secrets,
+                "Resource": sorted(by_service["secretsmanager"]),
             }
         )
-    return {"Version": "2012-10-17", "Statement": statements} if statements else None
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def _sid(name: str) -> str:
