@@ -80,7 +80,7 @@ def test_second_identical_deploy_changes_nothing_in_at_most_five_aws_calls(
     assert outcome.action == "no-change"
     assert session.call_count() <= 5, dict(session.calls)
     assert not any(
-        op.startswith(("ecs.Create", "ecs.Update", "iam.", "dynamodb.", "logs.")) for op in session.calls
+        op.startswith(("ecs:Create", "ecs:Update", "iam:", "dynamodb:", "logs:")) for op in session.calls
     )
     assert said[-1].startswith("sensors: up to date")
     assert len(_describe("sensors")["activeConfigurations"]) == revisions

@@ -150,5 +150,5 @@ def test_missing_credentials_is_a_clear_error(reg: Registry, monkeypatch: pytest
 def test_calls_are_counted_per_operation(aws: None, reg: Registry) -> None:
     identity(reg.environment("prod"))
     identity(reg.environment("prod"))
-    assert session.calls["sts.GetCallerIdentity"] == 2
+    assert session.calls["sts:GetCallerIdentity"] == 2
     assert session.call_count() == 2

@@ -19,7 +19,7 @@ from expressway.images.source import GivenImages, ImageSource
 from expressway.registry import Registry
 from expressway.testing import IMAGE, VERSION, copy_checkout
 
-REPO = Path(__file__).resolve().parents[4]
+ROOT = Path(__file__).resolve().parents[4]
 FAST = Clock(sleep=lambda _: None)
 REGISTRY_HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 V1 = "1111111111111111111111111111111111111111"
@@ -119,7 +119,7 @@ def commit(root: Path, message: str) -> str:
 def repo(tmp_path: Path) -> Path:
     """This repository's files in a fresh git repository with one commit."""
     root = tmp_path / "repo"
-    copy_checkout(REPO, root)
+    copy_checkout(ROOT, root)
     git(root, "init", "-q")
     commit(root, "deployed")
     return root

@@ -8,7 +8,7 @@ from pathlib import Path
 from expressway.deploy.changed import ChangeDetector, Workspace, changed_text, decide_all
 from expressway.registry import load
 
-from .conftest import REPO
+from .conftest import ROOT as REPO
 from .conftest import commit as _commit
 from .conftest import git as _git
 

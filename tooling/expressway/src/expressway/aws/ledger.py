@@ -24,7 +24,7 @@ class Ledger:
     def __init__(self, env: Environment, names: Names) -> None:
         self.environment = env
         self.api = client(env, "dynamodb")
-        self.table = f"{names.prefix}-expressway"
+        self.table = names.ledger_table
         self._tags = {TAG_PROJECT: names.project, TAG_ENVIRONMENT: names.env}
         self._ready = False
         self._lock = threading.Lock()

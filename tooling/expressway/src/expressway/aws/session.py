@@ -51,12 +51,18 @@ _HINTS = {
 _lock = threading.Lock()
 _sessions: dict[tuple[str | None, str], boto3.session.Session] = {}
 _clients: dict[tuple[str | None, str, str | None, str], Any] = {}
-calls: Counter[str] = Counter()
+calls: Counter[str] = Counter()  # IAM action (`ecs:CreateExpressGatewayService`) -> API calls made
 
 
-def _count(event_name: str, **_: Any) -> None:
-    # event_name is "before-call.<service>.<Operation>"; fired once per API call, not per retry.
-    calls[event_name.split(".", 1)[1]] += 1
+def _counter(prefix: str) -> Callable[..., None]:
+    """Counts `<prefix>:<Operation>` per API call (not per retry); the prefix is the service's signing
+    name, which is also its IAM action prefix (elasticloadbalancing, logs, servicequotas...)."""
+
+    def count(event_name: str, **_: Any) -> None:
+        # event_name is "before-call.<service id>.<Operation>"
+        calls[f"{prefix}:{event_name.rsplit('.', 1)[1]}"] += 1
+
+    return count
 
 
 def client(env: Environment, service: str) -> Any:
@@ -73,7 +79,7 @@ def client(env: Environment, service: str) -> Any:
             if env.endpoint:
                 extra = {"endpoint_url": env.endpoint, **_LOCAL_KEYS}
             made = _sessions[session_key].client(service, config=_CONFIG, **extra)  # type: ignore[call-overload]
-            made.meta.events.register("before-call.*.*", _count)
+            made.meta.events.register("before-call.*.*", _counter(made.meta.service_model.signing_name))
             _clients[key] = made
         return _clients[key]
 

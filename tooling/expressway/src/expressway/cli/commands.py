@@ -5,10 +5,12 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from expressway import registry
 from expressway.aws.ledger import Ledger
@@ -27,6 +29,8 @@ from expressway.ops.destroy import destroy
 from expressway.ops.logs import parse_since, tail
 from expressway.ops.scaffold import scaffold
 from expressway.ops.status import rows
+from expressway.plan.arns import Arns
+from expressway.plan.deployer_policy import deployer_policy
 from expressway.plan.pricing import prices_for
 from expressway.plan.render import status_json, status_text
 from expressway.registry.refs import deploy_order
@@ -97,11 +101,32 @@ def run(argv: Sequence[str], console: Console, factory: DeployerFactory | None =
             emit = lambda line: console.data(line + "\n")  # noqa: E731
             tail(Logs(reg.environment(env)), group, since, emit, raw=verb.json, follow=verb.follow)
             return 0
+        case o.Policy():
+            console.data(json.dumps(_policy(verb, Target(reg, env)), indent=2) + "\n")
+            return 0
         case o.Cost():
             figures = estimate(reg, env, prices_for(reg.environment(env).region, verb.prices), verb.zones)
             console.data(cost_json(figures) if verb.json else cost_text(figures))
             return 0
     raise UsageError(f"expressway: {type(verb).__name__.lower()} needs no environment")  # not reached
+
+
+def _policy(verb: o.Policy, target: Target) -> dict[str, Any]:
+    """The deployer policy: for --account (offline), else for the caller STS reports."""
+    if verb.account is not None:
+        if not re.fullmatch(r"\d{12}", verb.account):
+            raise UsageError(
+                f"policy: --account {verb.account!r} is not an AWS account id", hint="use 12 digits"
+            )
+        arns = Arns(verb.partition or "aws", target.environment.region, verb.account)
+    else:
+        arns = target.arns()
+        if verb.partition and verb.partition != arns.partition:
+            raise UsageError(
+                f"policy: --partition {verb.partition} but the caller is in {arns.partition}",
+                hint="drop --partition, or pass --account to print the policy for another account",
+            )
+    return deployer_policy(target.registry, target.env, arns)
 
 
 def _validate(reg: registry.Registry, path: Path, as_json: bool, console: Console) -> int:

@@ -101,6 +101,12 @@ class Cost(Common):
 
 
 @dataclass(frozen=True)
+class Policy(Common):
+    account: str | None = None  # with partition: print offline, without asking STS
+    partition: str | None = None
+
+
+@dataclass(frozen=True)
 class Dev(Common):
     port: int = 8080
     simulate: bool = True
@@ -108,4 +114,18 @@ class Dev(Common):
     interval: float = 2.0
 
 
-Verb = Schema | New | Validate | Plan | Deploy | Rollback | Status | Destroy | History | Logs | Cost | Dev
+Verb = (
+    Schema
+    | New
+    | Validate
+    | Plan
+    | Deploy
+    | Rollback
+    | Status
+    | Destroy
+    | History
+    | Logs
+    | Cost
+    | Policy
+    | Dev
+)

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from expressway.cli import options as o
 from expressway.errors import UsageError
+from expressway.plan.arns import PARTITIONS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -149,6 +150,19 @@ def build() -> argparse.ArgumentParser:
     cost.add_argument("--prices", type=Path, help="TOML file whose [prices] replace built-in figures.")
     cost.add_argument("--zones", type=int, help="Availability zones the ALB spans (default: subnets or 3).")
 
+    policy = verbs.add_parser(
+        "policy", help="Print the least-privilege IAM policy (JSON) of the identity that deploys ENV."
+    )
+    _env(policy)
+    policy.add_argument(
+        "--account", help="Account id to scope the policy to (default: the caller's, from AWS STS)."
+    )
+    policy.add_argument(
+        "--partition",
+        choices=PARTITIONS,
+        help="Partition of the ARNs (default: the caller's; `aws` with --account).",
+    )
+
     new = verbs.add_parser("new", help="Scaffold services/NAME on libs/common and register it.")
     new.add_argument("name", help="The new service's name (a-z, 0-9, '-').")
 
@@ -213,6 +227,8 @@ def parse(argv: Sequence[str]) -> o.Verb:
             return o.Logs(**c, service=a.service, since=a.since, follow=a.follow, json=a.json)
         case "cost":
             return o.Cost(**c, json=a.json, prices=a.prices, zones=a.zones)
+        case "policy":
+            return o.Policy(**c, account=a.account, partition=a.partition)
         case "dev":
             return o.Dev(
                 **c, port=a.port, simulate=not a.no_simulator, sensors=a.sensors, interval=a.interval

@@ -14,7 +14,7 @@ from expressway.images.distribution import DistributionClient
 from expressway.images.publish import publish
 from expressway.images.spec import image_spec
 from expressway.images.tagging import Revision, read_revision, source_url
-from expressway.registry import Registry, resolve
+from expressway.registry import Names, Registry, resolve
 from expressway.registry.names import TAG_PROJECT
 
 logger = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 def repository_name(registry: Registry, service: str) -> str:
     """The service's ECR repository, shared by every environment: `<project>/<service>`."""
-    return f"{registry.project.name}/{service}"
+    return Names(registry.project.name, "", "").repository(service)
 
 
 class BuiltImages:

@@ -52,6 +52,15 @@ class Names:
         """One infrastructure role per environment (create-only on every service)."""
         return f"{self.prefix}-infrastructure"
 
+    @property
+    def ledger_table(self) -> str:
+        """The operations table: deploy locks and records of the environment."""
+        return f"{self.prefix}-expressway"
+
+    def repository(self, key: str) -> str:
+        """The service's ECR repository, shared by every environment: `<project>/<service>`."""
+        return f"{self.project}/{key}"
+
     def log_group(self, key: str) -> str:
         return f"/expressway/{self.project}/{self.env}/{key}"
 

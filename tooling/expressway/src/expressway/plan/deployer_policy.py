@@ -1,0 +1,193 @@
+"""The least-privilege IAM policy of the identity that runs `expressway` for one environment (pure).
+
+Every AWS call expressway makes is granted here and nothing else, each on the project's own resources
+wherever the action has a resource-level form; the actions that have none (EC2 and ELBv2 describes,
+ecr:GetAuthorizationToken, ecs:ListClusters/ListServices, logs:DescribeLogGroups) are on "*", as the
+Service Authorization Reference lists them
+(https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
+A test maps every call the deploy path makes to an action here, so a new call cannot slip through
+unlisted. `expressway policy --env ENV` prints it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from expressway.plan.arns import INFRASTRUCTURE_MANAGED_POLICY, TASK_EXECUTION_MANAGED_POLICY, Arns
+from expressway.registry import Names, Registry, resolve
+
+# Service principals the deployer may pass expressway's roles to (iam:PassedToService): Express
+# assumes the infrastructure role, ECS tasks the execution and task roles.
+PASSED_TO = ["ecs.amazonaws.com", "ecs-tasks.amazonaws.com"]
+# Service-linked roles Express relies on: created if missing before the first deploy.
+SERVICE_LINKED = [
+    "ecs.amazonaws.com",
+    "elasticloadbalancing.amazonaws.com",
+    "ecs.application-autoscaling.amazonaws.com",
+]
+FARGATE_VCPU_QUOTA = "L-3032A538"  # Service Quotas: "Fargate On-Demand vCPU resource count"
+
+
+def _allow(sid: str, actions: list[str], resources: list[str] | str, **condition: Any) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": sorted(actions),
+        "Resource": resources,
+    }
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def deployer_policy(registry: Registry, env: str, arns: Arns) -> dict[str, Any]:
+    """The policy document the deployer of `env` needs, for the account and partition in `arns`."""
+    names = Names.of(registry, env)
+    prefix = names.prefix
+    cluster = names.cluster
+    services = list(registry.services)
+    parameters = sorted(
+        {
+            ref.removeprefix("ssm:")
+            for key in services
+            for ref in resolve(registry, key, env).secrets.values()
+            if ref.startswith("ssm:")
+        }
+    )
+    roles = arns.role(f"{prefix}-*")
+    groups = [arns.log_group(f"/expressway/{names.project}/{env}/*")]
+    statements = [
+        _allow(
+            "ExpressServices",
+            [
+                "ecs:CreateExpressGatewayService",
+                "ecs:DeleteExpressGatewayService",
+                "ecs:DescribeExpressGatewayService",
+                "ecs:ListServiceDeployments",
+                "ecs:UpdateExpressGatewayService",
+            ],
+            [arns.regional("ecs", f"service/{cluster}/*")],
+        ),
+        # Tags are set on create only; ECS authorizes them as a tag-on-create ("Grant permission to
+        # tag resources on creation", Amazon ECS developer guide).
+        _allow(
+            "TagOnCreate",
+            ["ecs:TagResource"],
+            [arns.regional("ecs", f"service/{cluster}/*")],
+            StringEquals={"ecs:CreateAction": "CreateExpressGatewayService"},
+        ),
+        _allow(
+            "FollowDeployments",
+            ["ecs:DescribeServiceDeployments", "ecs:DescribeServiceRevisions", "ecs:DescribeTasks"],
+            [
+                arns.regional("ecs", f"service-deployment/{cluster}/*"),
+                arns.regional("ecs", f"service-revision/{cluster}/*"),
+                arns.regional("ecs", f"task/{cluster}/*"),
+            ],
+        ),
+        _allow("Cluster", ["ecs:CreateCluster", "ecs:DescribeClusters"], [arns.cluster(cluster)]),
+        # The shared ALB's capacity counts every Express service of the region, in any cluster.
+        _allow("CountExpressServices", ["ecs:DescribeServices"], [arns.regional("ecs", "service/*")]),
+        _allow("ListClustersAndServices", ["ecs:ListClusters", "ecs:ListServices", "ecs:ListTasks"], "*"),
+        _allow(
+            "Roles",
+            [
+                "iam:CreateRole",
+                "iam:DeleteRolePolicy",
+                "iam:GetRole",
+                "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies",
+                "iam:PutRolePolicy",
+                "iam:TagRole",
+                "iam:UpdateAssumeRolePolicy",
+            ],
+            [roles],
+        ),
+        _allow(
+            "AttachOnlyTheInfrastructurePolicy",
+            ["iam:AttachRolePolicy"],
+            [roles],
+            ArnEquals={"iam:PolicyARN": [arns.managed_policy(INFRASTRUCTURE_MANAGED_POLICY)]},
+        ),
+        # Execution roles made before their inline policy held the managed task execution policy.
+        _allow(
+            "DetachTheOldExecutionPolicy",
+            ["iam:DetachRolePolicy"],
+            [roles],
+            ArnEquals={"iam:PolicyARN": [arns.managed_policy(TASK_EXECUTION_MANAGED_POLICY)]},
+        ),
+        _allow("PassRoles", ["iam:PassRole"], [roles], StringEquals={"iam:PassedToService": PASSED_TO}),
+        _allow(
+            "ServiceLinkedRoles",
+            ["iam:CreateServiceLinkedRole"],
+            [arns.role("aws-service-role/*")],
+            StringEquals={"iam:AWSServiceName": SERVICE_LINKED},
+        ),
+        _allow("ReadServiceLinkedRoles", ["iam:GetRole"], [arns.role("aws-service-role/*")]),
+        _allow(
+            "Tables",
+            [
+                "dynamodb:CreateTable",
+                "dynamodb:DescribeTable",
+                "dynamodb:DescribeTimeToLive",
+                "dynamodb:TagResource",
+                "dynamodb:UpdateTimeToLive",
+            ],
+            [arns.table(f"{prefix}-*")],
+        ),
+        _allow(
+            "DeployLocksAndRecords",
+            ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+            [arns.table(names.ledger_table)],
+        ),
+        _allow(
+            "LogGroups",
+            ["logs:CreateLogGroup", "logs:FilterLogEvents", "logs:PutRetentionPolicy", "logs:TagResource"],
+            groups,
+        ),
+        _allow("FindLogGroups", ["logs:DescribeLogGroups"], [arns.log_group("*")]),
+        _allow("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
+        _allow(
+            "Repositories",
+            [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:CompleteLayerUpload",
+                "ecr:CreateRepository",
+                "ecr:DescribeImages",
+                "ecr:DescribeRepositories",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:InitiateLayerUpload",
+                "ecr:PutImage",
+                "ecr:PutImageScanningConfiguration",
+                "ecr:PutLifecyclePolicy",
+                "ecr:TagResource",
+                "ecr:UploadLayerPart",
+            ],
+            [arns.repository(names.repository(key)) for key in services],
+        ),
+        _allow(
+            "Network",
+            [
+                "ec2:DescribeAvailabilityZones",
+                "ec2:DescribeRouteTables",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs",
+                "elasticloadbalancing:DescribeListeners",
+                "elasticloadbalancing:DescribeLoadBalancers",
+                "elasticloadbalancing:DescribeRules",
+                "elasticloadbalancing:DescribeTargetHealth",
+            ],
+            "*",
+        ),
+        _allow(
+            "FargateQuota",
+            ["servicequotas:GetServiceQuota"],
+            [arns.regional("servicequotas", f"fargate/{FARGATE_VCPU_QUOTA}")],
+        ),
+    ]
+    if parameters:
+        statements.append(
+            _allow("CheckSecrets", ["ssm:GetParameter"], [arns.parameter(name) for name in parameters])
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
