@@ -8,6 +8,9 @@ from expressway.aws.session import client, run
 from expressway.errors import NotFoundError
 from expressway.registry import Environment, Table
 
+# A new table takes seconds, but may take minutes in a busy region: poll every 2 s for 5 minutes.
+TABLE_WAIT = {"Delay": 2, "MaxAttempts": 150}
+
 
 class Dynamo:
     def __init__(self, env: Environment) -> None:
@@ -34,7 +37,7 @@ class Dynamo:
                 Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
             )
             with_waiter = self.api.get_waiter("table_exists")
-            run(f"wait for table {name}", with_waiter.wait, TableName=name, WaiterConfig={"Delay": 1})
+            run(f"wait for table {name}", with_waiter.wait, TableName=name, WaiterConfig=TABLE_WAIT)
             done.append("created")
         if spec.ttl_attribute:
             ttl = run(f"read TTL of {name}", self.api.describe_time_to_live, TableName=name)

@@ -7,7 +7,7 @@ from typing import Any
 
 from expressway.aws.session import client, run
 from expressway.errors import AwsError, NotFoundError
-from expressway.plan.live import Deployment, EcsService, LiveService
+from expressway.plan.live import Deployment, EcsService, LiveService, ServiceEvent, StoppedTask
 from expressway.registry import Environment
 
 # Messages AWS gives while a just-created role is not yet usable: retried (docs/aws-facts.md, section 4).
@@ -143,15 +143,52 @@ class Ecs:
         return items
 
     def _express_arns(self, cluster: str) -> list[str]:
-        """ARNs of the Express (ECS-managed) services in `cluster` (the first 100)."""
-        arns: list[str] = run(
+        """ARNs of the Express (ECS-managed) services in `cluster`, every page."""
+        return self._all(
             "list services",
             self.api.list_services,
+            "serviceArns",
             cluster=cluster,
             resourceManagementType="ECS",
-            maxResults=100,
-        ).get("serviceArns", [])
-        return arns
+        )
+
+    def clusters(self) -> list[str]:
+        """Every cluster ARN of the region, every page."""
+        return self._all("list clusters", self.api.list_clusters, "clusterArns")
+
+    def _all(self, what: str, call: Any, key: str, **params: Any) -> list[str]:
+        """Every item of a list call that pages with nextToken (100 at most per page)."""
+        found: list[str] = []
+        token: str | None = None
+        while True:
+            page = run(what, call, maxResults=100, **params, **({"nextToken": token} if token else {}))
+            found += page.get(key, [])
+            token = page.get("nextToken")
+            if not token:
+                return found
+
+    def events(self, cluster: str, service_arn: str, limit: int = 10) -> list[ServiceEvent]:
+        """The ECS service's newest events (task placement, health, failures), newest first."""
+        found = self.services(cluster, [service_arn]).get(service_arn)
+        return list(found.events[:limit]) if found else []
+
+    def stopped_tasks(
+        self, cluster: str, service_name: str, since: datetime | None = None
+    ) -> list[StoppedTask]:
+        """Tasks of the service that stopped (after `since`), with ECS's reason: image pulls, secrets,
+        architecture and essential-container exits show here and nowhere else."""
+        arns = self._all(
+            "list stopped tasks", self.api.list_tasks, "taskArns", cluster=cluster, serviceName=service_name,
+            desiredStatus="STOPPED",
+        )  # fmt: skip
+        tasks: list[StoppedTask] = []
+        for start in range(0, len(arns), 100):
+            page = run(
+                "describe tasks", self.api.describe_tasks, cluster=cluster, tasks=arns[start : start + 100]
+            )
+            tasks += [StoppedTask.from_describe(t) for t in page.get("tasks", [])]
+        fresh = [t for t in tasks if since is None or t.stopped_at is None or t.stopped_at >= since]
+        return sorted(fresh, key=lambda t: str(t.stopped_at or ""), reverse=True)
 
     def in_cluster(self, cluster: str) -> list[LiveService]:
         """Every Express service of `cluster` that is not deleted, with its tags (a deploy looks for
@@ -166,8 +203,7 @@ class Ecs:
     def express_services(self) -> list[EcsService]:
         """Every active Express (ECS-managed) service in every cluster of the region."""
         found: list[EcsService] = []
-        clusters = run("list clusters", self.api.list_clusters).get("clusterArns", [])
-        for cluster in clusters:
+        for cluster in self.clusters():
             arns = self._express_arns(cluster)
             found += [s for s in self.services(cluster, arns).values() if s.managed and s.status == "ACTIVE"]
         return found

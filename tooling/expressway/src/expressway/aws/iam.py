@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from expressway.aws.session import client, run
-from expressway.errors import NotFoundError
+from expressway.errors import AwsError, NotFoundError
 from expressway.registry import Environment
 
 INLINE_POLICY = "expressway"
@@ -86,6 +86,10 @@ class Iam:
             return ["inline policy"]
         return []
 
+    def ensure_service_linked_roles(self, services: list[str]) -> list[str]:
+        """Make sure each of these services has its service-linked role; the ones created."""
+        return [service for service in services if ensure_service_linked_role(self.api, service)]
+
     def inline_policy(self, name: str) -> dict[str, Any] | None:
         """The role's expressway inline policy, or None."""
         try:
@@ -103,3 +107,22 @@ def _document(value: Any) -> dict[str, Any]:
         parsed: dict[str, Any] = json.loads(unquote(value))
         return parsed
     return dict(value)
+
+
+def ensure_service_linked_role(api: Any, service: str) -> bool:
+    """Create the service-linked role of `service` (e.g. `ecs.amazonaws.com`); True when created.
+
+    An existing one is success: IAM answers `InvalidInput` "... has been taken in this account"
+    (CreateServiceLinkedRole in the IAM API reference); moto answers `EntityAlreadyExists`.
+    """
+    try:
+        run(
+            f"create the service-linked role for {service}",
+            api.create_service_linked_role,
+            AWSServiceName=service,
+        )
+    except AwsError as exc:
+        if exc.code == "EntityAlreadyExists" or "has been taken" in exc.message:
+            return False
+        raise
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from expressway.aws.dynamodb import Dynamo
+from expressway.aws.dynamodb import TABLE_WAIT, Dynamo
 from expressway.aws.session import client, run
 from expressway.errors import AwsError
 from expressway.registry import Environment, Table
@@ -46,7 +46,7 @@ class Ledger:
                     f"wait for table {self.table}",
                     waiter.wait,
                     TableName=self.table,
-                    WaiterConfig={"Delay": 1},
+                    WaiterConfig=TABLE_WAIT,
                 )
             self._ready = True
 

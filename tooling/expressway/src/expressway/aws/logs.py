@@ -3,6 +3,8 @@ their events since a time for `expressway logs`."""
 
 from __future__ import annotations
 
+import collections
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -41,14 +43,19 @@ class Logs:
             )
         return created
 
-    def tail(self, name: str, lines: int = 20) -> list[str]:
-        """The last `lines` messages of the group; empty if it cannot be read (best effort)."""
+    def tail(self, name: str, lines: int = 20, window_ms: int = 15 * 60 * 1000) -> list[str]:
+        """The last `lines` messages logged in the last `window_ms`; empty if the group cannot be read
+        (best effort: this feeds a failure report). FilterLogEvents returns the oldest events first
+        and may return empty pages while `nextToken` says more remain (CloudWatch Logs API reference),
+        so every page of the window is read."""
+        start = int(time.time() * 1000) - window_ms
+        found: collections.deque[str] = collections.deque(maxlen=lines)
         try:
-            found = run(f"read log group {name}", self.api.filter_log_events, logGroupName=name, limit=1000)
+            for event in self.events(name, start):
+                found.append(event.message.rstrip())
         except AwsError:
             return []
-        events = sorted(found.get("events", []), key=lambda e: e.get("timestamp", 0))
-        return [str(e.get("message", "")).rstrip() for e in events[-lines:]]
+        return list(found)
 
     def events(self, group: str, start_ms: int) -> Iterator[Event]:
         """Every event at or after `start_ms`, oldest first, following the pagination tokens."""

@@ -259,6 +259,44 @@ class Deployment:
 
 
 @dataclass(frozen=True)
+class ServiceEvent:
+    """One line of an ECS service's event log (DescribeServices `events`)."""
+
+    at: datetime | None
+    message: str
+
+
+@dataclass(frozen=True)
+class StoppedTask:
+    """A task that stopped, and why (DescribeTasks): where image pulls and secrets fail."""
+
+    arn: str
+    stopped_at: datetime | None
+    stop_code: str | None
+    reason: str
+    container_reasons: tuple[str, ...]
+
+    @property
+    def why(self) -> str:
+        parts = [self.reason, *self.container_reasons]
+        return "; ".join(p for p in parts if p)
+
+    @classmethod
+    def from_describe(cls, document: Mapping[str, Any]) -> StoppedTask:
+        return cls(
+            arn=str(document.get("taskArn") or ""),
+            stopped_at=_when(document.get("stoppedAt")),
+            stop_code=document.get("stopCode"),
+            reason=str(document.get("stoppedReason") or ""),
+            container_reasons=tuple(
+                f"{c.get('name', 'container')}: {c['reason']}"
+                for c in document.get("containers") or ()
+                if c.get("reason")
+            ),
+        )
+
+
+@dataclass(frozen=True)
 class EcsService:
     """The ECS service underneath an Express service (DescribeServices): tasks and network."""
 
@@ -268,6 +306,7 @@ class EcsService:
     running: int | None
     desired: int | None
     subnets: tuple[str, ...]
+    events: tuple[ServiceEvent, ...] = ()
 
     @classmethod
     def from_describe(cls, document: Mapping[str, Any]) -> EcsService:
@@ -279,4 +318,8 @@ class EcsService:
             running=document.get("runningCount"),
             desired=document.get("desiredCount"),
             subnets=tuple(network.get("subnets") or ()),
+            events=tuple(
+                ServiceEvent(_when(e.get("createdAt")), str(e.get("message") or ""))
+                for e in document.get("events") or ()
+            ),
         )
