@@ -37,6 +37,7 @@ NO_RESOURCE_LEVEL = {
     "elasticloadbalancing:DescribeListeners",
     "elasticloadbalancing:DescribeLoadBalancers",
     "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTags",
     "elasticloadbalancing:DescribeTargetHealth",
 }
 # Calls that need no permission: GetCallerIdentity works for any valid credentials (AWS STS API

@@ -65,3 +65,17 @@ def network(env: Environment) -> Network:
             hint="Express Mode needs subnets in at least 2 zones; list them with `subnets = [...]`",
         )
     return Network(vpc, tuple(sorted(chosen)))
+
+
+def vpcs_of(env: Environment, subnets: list[str]) -> dict[str, str]:
+    """The VPC of each subnet id (subnets that no longer exist are left out)."""
+    api = client(env, "ec2")
+    found: dict[str, str] = {}
+    for start in range(0, len(subnets), 200):
+        page = run(
+            "describe subnets",
+            api.describe_subnets,
+            Filters=[{"Name": "subnet-id", "Values": subnets[start : start + 200]}],
+        )
+        found.update({s["SubnetId"]: s["VpcId"] for s in page["Subnets"]})
+    return found

@@ -8,6 +8,8 @@ from typing import Any
 from expressway.aws.session import client, run, wrapped
 from expressway.registry import Environment
 
+MANAGED_TAG = "AmazonECSManaged"
+
 
 class Elbv2:
     """The ELBv2 calls expressway and the local cloud make, each wrapped with what it was doing."""
@@ -32,14 +34,23 @@ class Elbv2:
         )["Rules"]
         return items
 
-    def host_rules(self, load_balancer_arn: str) -> int:
-        """Non-default listener rules on the ALB: Express adds one per service it routes."""
-        return sum(
-            1
+    def express_rules(self, load_balancer_arn: str) -> int:
+        """Listener rules of Express endpoints on the ALB: one per Express service it routes. Rules
+        people added themselves (a custom domain, a redirect) do not count: Express tags what it
+        manages `AmazonECSManaged=true` (docs/aws-facts.md, section 3)."""
+        arns = [
+            rule["RuleArn"]
             for listener in self.listeners(load_balancer_arn)
             for rule in self.rules(listener["ListenerArn"])
             if not rule.get("IsDefault")
-        )
+        ]
+        managed = 0
+        for start in range(0, len(arns), 20):  # DescribeTags takes at most 20 ARNs
+            found = run("describe rule tags", self.api.describe_tags, ResourceArns=arns[start : start + 20])
+            for description in found.get("TagDescriptions", []):
+                tags = {t["Key"]: t.get("Value") for t in description.get("Tags", [])}
+                managed += tags.get(MANAGED_TAG) == "true"
+        return managed
 
     def target_health(self, group_arn: str) -> list[dict[str, Any]]:
         found = run("describe target health", self.api.describe_target_health, TargetGroupArn=group_arn)

@@ -131,7 +131,27 @@ class Deployer:
             observed = self.target.observe_for_change(key)
             desired = (pinned or {}).get(key) or self.spec_for(key, observed, planning=True)
             steps.append(plan_service(key, desired.request, observed))
-        return Plan(self.env, tuple(steps))
+        if not any(step.action == "create" for step in steps):
+            return Plan(self.env, tuple(steps))
+        placed, slots = capacity.place_creates(
+            tuple(steps),
+            self.alb_used(),
+            places=self.options.alb_places,
+            allow_new_alb=self.options.allow_new_alb,
+            hint=self._spill_hint(),
+        )
+        return Plan(self.env, placed, slots)
+
+    def alb_used(self) -> int:
+        """Express services on this environment's shared ALBs now (counted once per run)."""
+        with self._shared:
+            if self._placed is None:
+                self._placed = self.target.services_on_alb()
+            return self._placed
+
+    def _spill_hint(self) -> str:
+        prices = estimate_prices(self.environment.region)
+        return capacity.spill_hint(self.environment, len(self.facts().subnets), prices)
 
     def prepare(self, key: str, pinned: Spec | None = None) -> Prepared:
         """What deploying `key` will do; `pinned` deploys a recorded spec as it was (rollback)."""
@@ -179,9 +199,9 @@ class Deployer:
         """Refuse a create that would open another ALB; parallel creates of one run count each other."""
         facts = self.facts()
         places = self.options.alb_places
+        self.alb_used()
         with self._shared:
-            if self._placed is None:
-                self._placed = self.target.services_on_alb(facts.subnets)
+            assert self._placed is not None
             used = capacity.Capacity(self._placed)
             if used.full(places) and not self.options.allow_new_alb:
                 vpc, prices = self.target.network().vpc, estimate_prices(self.environment.region)

@@ -117,6 +117,7 @@ class Operator:
         self.deployer.facts()
         self.ledger.ensure()
         results: dict[str, Result] = {}
+        alone = True  # until a service stands in the VPC: see below
         for wave in waves(registry, keys):
             ready = []
             for key in wave:
@@ -125,6 +126,13 @@ class Operator:
                     results[key] = Result(key, "skipped", detail=f"needs {', '.join(broken)}, which failed")
                 else:
                     ready.append(key)
+            # The first Express service of a VPC defines its shared ALB's subnets, and parallel first
+            # creates could each open an ALB (docs/aws-facts.md, section 3): the first goes alone.
+            if alone and len(ready) > 1 and self.deployer.alb_used() == 0:
+                first = self.deploy(ready[0], pinned=(pinned or {}).get(ready[0]))
+                results[first.service] = first
+                ready = ready[1:]
+            alone = False
             if ready:
                 with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(ready)))) as pool:
                     done = pool.map(lambda k: self.deploy(k, pinned=(pinned or {}).get(k)), ready)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from expressway.aws.ec2 import Network, network
+from expressway.aws.ec2 import Network, network, vpcs_of
 from expressway.aws.ecs import Ecs
 from expressway.aws.sts import Identity, identity
 from expressway.plan.arns import Arns
@@ -63,10 +63,18 @@ class Target:
         """What runs for `key` now, or None when it was never deployed."""
         return self.ecs.describe(self.arn(key), resources=resources)
 
-    def services_on_alb(self, subnets: tuple[str, ...]) -> int:
-        """Express services whose subnets overlap ours (same VPC and access type -> same shared ALB)."""
-        ours = set(subnets)
-        return sum(1 for service in self.ecs.express_services() if ours & set(service.subnets))
+    def services_on_alb(self) -> int:
+        """Express services on the shared ALBs this environment's services land on: every Express
+        service of the region (any cluster, any project) in the same VPC with the same access type
+        (public subnets give an internet-facing ALB, private ones an internal one; docs/aws-facts.md)."""
+        vpc, public = self.network().vpc, self.environment.access == "public"
+        services = self.ecs.express_services()
+        where = vpcs_of(self.environment, sorted({s for service in services for s in service.subnets}))
+        return sum(
+            1
+            for service in services
+            if service.public == public and {where.get(s) for s in service.subnets} & {vpc}
+        )
 
     def observe_for_change(self, key: str) -> LiveService | None:
         """The service, or one that expressway created for `key` under another name (a rename)."""

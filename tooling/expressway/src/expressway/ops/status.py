@@ -28,7 +28,7 @@ def rows(target: Target, head: str) -> list[StatusRow]:
         deployment = target.ecs.deployment(service.current_deployment) if service.current_deployment else None
         balancer = service.resources.load_balancer if service.resources else None
         if balancer and balancer not in rule_counts:
-            rule_counts[balancer] = elbv2.host_rules(balancer)
+            rule_counts[balancer] = elbv2.express_rules(balancer)
         ecs_service = tasks.get(service.arn)
         found.append(
             StatusRow(

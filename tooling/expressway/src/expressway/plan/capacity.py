@@ -7,10 +7,12 @@ create another, billed ALB.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from expressway.errors import DeployError
 from expressway.plan.pricing import Prices
+from expressway.plan.steps import AlbSlots, Step
 from expressway.registry import Environment
 
 PER_ALB = 25
@@ -30,13 +32,40 @@ def alb_month(prices: Prices, zones: int, public: bool) -> float:
     return prices.per_month(prices.alb_hour) + (zones * prices.per_month(prices.ipv4_hour) if public else 0.0)
 
 
+def spill_hint(env: Environment, zones: int, prices: Prices) -> str:
+    cost = alb_month(prices, zones, env.access == "public")
+    return f"that costs about ${cost:.2f}/month more in {env.region}; pass --allow-new-alb to accept"
+
+
+def place_creates(
+    steps: tuple[Step, ...], used: int, *, places: int, allow_new_alb: bool, hint: str
+) -> tuple[tuple[Step, ...], AlbSlots]:
+    """The plan's steps with each create that would open another ALB blocked (unless allowed), and
+    the ALB's places before and after: what `deploy` will refuse, `plan` says first."""
+    placed = used
+    out: list[Step] = []
+    for step in steps:
+        if step.action == "create":
+            if Capacity(placed).full(places) and not allow_new_alb:
+                step = dataclasses.replace(
+                    step,
+                    action="blocked",
+                    reason=f"{placed} Express services already fill the shared ALB; this create would "
+                    "make Express open another one",
+                    hint=hint,
+                )
+            else:
+                placed += 1
+        out.append(step)
+    return tuple(out), AlbSlots(used, placed, places)
+
+
 def refuse_spill(
     service: str, env: Environment, capacity: Capacity, zones: int, vpc: str, prices: Prices
 ) -> None:
     """DeployError when creating `service` would open a new ALB, unless the caller allowed it."""
-    cost = alb_month(prices, zones, env.access == "public")
     raise DeployError(
         f"deploy {service}: {capacity.used} Express services already fill the shared ALB of {vpc}; "
         f"a new one makes Express create another ALB",
-        hint=f"that costs about ${cost:.2f}/month more in {env.region}; pass --allow-new-alb to accept",
+        hint=spill_hint(env, zones, prices),
     )

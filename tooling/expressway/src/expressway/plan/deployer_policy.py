@@ -176,6 +176,7 @@ def deployer_policy(registry: Registry, env: str, arns: Arns) -> dict[str, Any]:
                 "elasticloadbalancing:DescribeListeners",
                 "elasticloadbalancing:DescribeLoadBalancers",
                 "elasticloadbalancing:DescribeRules",
+                "elasticloadbalancing:DescribeTags",
                 "elasticloadbalancing:DescribeTargetHealth",
             ],
             "*",

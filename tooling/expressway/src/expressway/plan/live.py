@@ -306,6 +306,7 @@ class EcsService:
     running: int | None
     desired: int | None
     subnets: tuple[str, ...]
+    public: bool = False  # tasks get public IPs: Express does that in public subnets (internet-facing ALB)
     events: tuple[ServiceEvent, ...] = ()
 
     @classmethod
@@ -318,6 +319,7 @@ class EcsService:
             running=document.get("runningCount"),
             desired=document.get("desiredCount"),
             subnets=tuple(network.get("subnets") or ()),
+            public=network.get("assignPublicIp") == "ENABLED",
             events=tuple(
                 ServiceEvent(_when(e.get("createdAt")), str(e.get("message") or ""))
                 for e in document.get("events") or ()

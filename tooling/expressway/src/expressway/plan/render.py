@@ -56,6 +56,12 @@ def plan_text(plan: Plan, color: bool = False) -> str:
         f"{counts['create']} to create, {counts['update']} to update, "
         f"{counts['no-change']} unchanged, {counts['blocked']} blocked"
     )
+    if plan.alb is not None:
+        slots = plan.alb
+        lines.append(
+            f"shared ALB: {slots.used} of {slots.places} places used now, {slots.after} after this plan"
+            + (f" ({slots.albs_after} ALBs)" if slots.albs_after > 1 else "")
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -65,6 +71,7 @@ def plan_json(plan: Plan) -> str:
         "environment": plan.environment,
         "changed": plan.changed,
         "exit_code": plan.exit_code,
+        "alb": asdict(plan.alb) if plan.alb else None,
         "steps": [
             {
                 "service": s.service,

@@ -50,11 +50,25 @@ class Step:
 
 
 @dataclass(frozen=True)
+class AlbSlots:
+    """The shared ALB's places: Express services on it now, and after the plan's creates."""
+
+    used: int
+    after: int
+    places: int
+
+    @property
+    def albs_after(self) -> int:
+        return max(1, -(-self.after // self.places))
+
+
+@dataclass(frozen=True)
 class Plan:
     """Steps for every service asked for, in deploy order."""
 
     environment: str
     steps: tuple[Step, ...] = field(default_factory=tuple)
+    alb: AlbSlots | None = None  # None when nothing is created (the count costs AWS calls)
 
     @property
     def blocked(self) -> tuple[Step, ...]:

@@ -1,9 +1,14 @@
 """What plain ECS calls do differently for an Express service: ListServices filters on
 resourceManagementType, DeleteService refuses it, and UpdateService cannot touch what Express
-Mode owns (the botocore ECS model's operations and their error shapes; docs/aws-facts.md)."""
+Mode owns (the botocore ECS model's operations and their error shapes; docs/aws-facts.md). And
+what moto leaves out of plain ECS listings: pages. ListClusters, ListServices and ListTasks answer
+at most `maxResults` items (default 100, ListServices 10) and a `nextToken` while more remain,
+as the ECS API reference describes them; moto returns everything at once."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +48,33 @@ def list_services(original: Handler) -> Handler:
     return handler
 
 
+def _paged(key: str, default: int) -> Callable[[Handler], Handler]:
+    """Cut a listing into pages of `maxResults`; `nextToken` carries the offset (opaque to clients)."""
+
+    def wrap(original: Handler) -> Handler:
+        def handler(self: Any) -> ActionResult:
+            result = original(self)
+            listed: dict[str, Any] = dict(result.result)  # type: ignore[call-overload]  # moto: object
+            items = list(listed.get(key) or [])
+            size = int(self._get_param("maxResults") or default)
+            if not 1 <= size <= 100:
+                raise errors.invalid("maxResults must be between 1 and 100.")
+            token = str(self._get_param("nextToken") or "")
+            try:
+                start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
+            except (ValueError, binascii.Error):
+                raise errors.invalid("The nextToken is not valid.") from None
+            page: dict[str, Any] = {**listed, key: items[start : start + size]}
+            page.pop("nextToken", None)
+            if start + size < len(items):
+                page["nextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+            return ActionResult(page)
+
+        return handler
+
+    return wrap
+
+
 def delete_service(original: Handler) -> Handler:
     def handler(self: Any) -> ActionResult:
         with LOCK:
@@ -69,7 +101,10 @@ def update_service(original: Handler) -> Handler:
 
 
 WRAPPERS: dict[str, Callable[[Handler], Handler]] = {
-    "list_services": list_services,
+    # paged after filtering, as AWS pages the filtered listing
+    "list_services": lambda original: _paged("serviceArns", 10)(list_services(original)),
+    "list_clusters": _paged("clusterArns", 100),
+    "list_tasks": _paged("taskArns", 100),
     "delete_service": delete_service,
     "update_service": update_service,
 }
