@@ -17,6 +17,7 @@ from expressway.aws.logs import Logs
 from expressway.deploy import prerequisites as support
 from expressway.deploy.target import Target
 from expressway.deploy.waiting import Clock, Deadline, Prober, wait_for_deployment
+from expressway.deploy.watch import Watch
 from expressway.errors import AwsError, DeployError
 from expressway.images.source import ImageSource
 from expressway.plan import capacity
@@ -39,6 +40,7 @@ class Options:
     allow_new_alb: bool = False
     alb_places: int = capacity.PER_ALB
     propagation_timeout: float = 300.0
+    watch_interval: float = 5.0  # how often a running deployment is checked for failures that end it
     clock: Clock = field(default_factory=Clock)
 
 
@@ -172,7 +174,7 @@ class Deployer:
         if step.action == "no-change":
             assert observed is not None
             group = observed.active.log_group if observed.active else None
-            deployment = self._settle(key, observed.current_deployment, group)
+            deployment = self._settle(key, observed.current_deployment, group, None)
             url = self._verify(key, observed, prepared.version)
             self.say(f"{key}: up to date ({url})")
             return Outcome(key, "no-change", url, deployment)
@@ -184,7 +186,7 @@ class Deployer:
         started = datetime.now(UTC) - timedelta(seconds=5)
         current = self._apply(key, step, desired)
         arn = self._find_deployment(key, current, previous, started)
-        self._settle(key, arn, desired.log_group)
+        self._settle(key, arn, desired.log_group, started)
         url = self._verify(key, self.observe(key), prepared.version)
         self.say(f"{key}: deployed {prepared.version[:12]} -> {url}")
         return Outcome(key, step.action, url, arn)
@@ -247,30 +249,46 @@ class Deployer:
             live = self.observe(key)
             current = live.current_deployment if live else None
 
-    def _settle(self, key: str, arn: str | None, log_group: str | None) -> str | None:
-        """Wait for deployment `arn` to finish; fail with its reason and the last log lines."""
+    def _settle(
+        self, key: str, arn: str | None, log_group: str | None, started: datetime | None
+    ) -> str | None:
+        """Wait for deployment `arn` to finish; fail with its reason, the service's recent events and
+        the last log lines, as soon as the deployment ends badly or the watch says it cannot succeed."""
         if not arn:
             return None
-        found = wait_for_deployment(
-            lambda: self.ecs.deployment(arn),
-            lambda status: self.say(f"{key}: deployment {status}"),
-            timeout=self.options.timeout,
-            poll=self.options.poll,
-            clock=self.options.clock,
-        )
+        options = self.options
+        watch = Watch(self.target, key, started, interval=options.watch_interval, clock=options.clock)
+        try:
+            found = wait_for_deployment(
+                lambda: self.ecs.deployment(arn),
+                lambda status: self.say(f"{key}: deployment {status}"),
+                timeout=options.timeout,
+                poll=options.poll,
+                clock=options.clock,
+                check=watch.problem,
+            )
+        except DeployError as exc:
+            raise DeployError(
+                f"deploy {key}: {exc.message}{self._report(key, log_group, watch)}", hint=exc.hint
+            ) from exc
         if found.failed:
             reason = found.reason or "no reason given"
             alarms = found.triggered_alarms
             why = f"deployment {found.status}: {reason}" + (
                 f" (alarms: {', '.join(alarms)})" if alarms else ""
             )
-            lines = Logs(self.environment).tail(log_group or self.names.log_group(key))
-            tail = "".join(f"\n    {line}" for line in lines) or "\n    (no log lines)"
             raise DeployError(
-                f"deploy {key}: {why}\n  last log lines:{tail}",
+                f"deploy {key}: {why}{self._report(key, log_group, watch)}",
                 hint="fix the cause and deploy again; the service keeps serving its previous revision",
             )
         return arn
+
+    def _report(self, key: str, log_group: str | None, watch: Watch) -> str:
+        """The last log lines and the service's recent events, for a failed deploy's message."""
+        lines = Logs(self.environment).tail(log_group or self.names.log_group(key))
+        tail = "".join(f"\n    {line}" for line in lines) or "\n    (no log lines)"
+        events = "".join(f"\n    {event}" for event in watch.recent_events()) or "\n    (no events)"
+        return f"\n  last log lines:{tail}\n  recent events:{events}"
 
     def _verify(self, key: str, observed: LiveService | None, version: str) -> str:
         url = observed.url if observed else None

@@ -41,8 +41,10 @@ def wait_for_deployment(
     timeout: float,
     poll: float,
     clock: Clock,
+    check: Callable[[], str | None] = lambda: None,
 ) -> Deployment:
-    """Poll `describe` until the deployment ends; DeployError when it does not end within `timeout`.
+    """Poll `describe` until the deployment ends; DeployError when it does not end within `timeout`,
+    or as soon as `check` names a reason it cannot succeed.
 
     `describe` returns None while ECS does not report the deployment yet (eventual consistency).
     """
@@ -57,6 +59,12 @@ def wait_for_deployment(
             last = shown
         if found is not None and (found.succeeded or found.failed):
             return found
+        problem = check()
+        if problem:
+            raise DeployError(
+                f"deployment {found.arn if found else ''} cannot succeed: {problem}".replace("  ", " "),
+                hint="fix the cause and deploy again; the service keeps serving its previous revision",
+            )
         if deadline.passed:
             raise DeployError(
                 f"wait for deployment: still {status} after {timeout:.0f}s",
@@ -72,6 +80,17 @@ def _via_loopback(url: str) -> tuple[str, dict[str, str]]:
     if parsed.host.endswith(".localhost"):
         return str(parsed.copy_with(host="127.0.0.1")), {"Host": parsed.netloc.decode()}
     return url, {}
+
+
+def _json(answer: httpx.Response) -> object:
+    """The answer's JSON body, or None when it has none (or it does not parse)."""
+    if not answer.headers.get("content-type", "").startswith("application/json"):
+        return None
+    try:
+        parsed: object = answer.json()
+    except ValueError:
+        return None
+    return parsed
 
 
 class Prober(Protocol):
@@ -91,22 +110,31 @@ class HttpProber:
         self.clock = clock or Clock()
 
     def verify(self, url: str, version: str, timeout: float) -> str:
-        """A short description of the good answer; DeployError with the last answer seen otherwise."""
+        """A short description of the good answer; DeployError with the last answer seen otherwise.
+
+        A 200 that reports no version at all passes at once, with a warning in the description: the
+        service (one moved in from elsewhere, say) cannot prove which revision answered. A 200 with
+        another version is the old revision still serving: keep asking until `timeout`.
+        """
         deadline = Deadline(timeout, self.clock)
         seen = "no answer"
         target, headers = _via_loopback(url)
-        # trust_env=False: a proxy set for the services (the local cloud's) must not catch this check.
+        # The local cloud's names go straight to loopback, never through a proxy set for its services;
+        # a real endpoint goes the way the environment says (HTTPS_PROXY, SSL_CERT_FILE: httpx reads them).
+        local = target != url or httpx.URL(url).host in ("127.0.0.1", "localhost", "::1")
         with httpx.Client(
-            transport=self.transport, timeout=5.0, follow_redirects=False, trust_env=False
+            transport=self.transport, timeout=5.0, follow_redirects=False, trust_env=not local
         ) as web:
             while True:
                 try:
                     answer = web.get(target, headers=headers)
-                    body = (
-                        answer.json()
-                        if answer.headers.get("content-type", "").startswith("application/json")
-                        else {}
-                    )
+                    body = _json(answer)
+                    if answer.status_code == 200 and (not isinstance(body, dict) or "version" not in body):
+                        return (
+                            f"{answer.status_code} with no version: warning: not proven that {version[:12]} "
+                            "is what answers; have the health path report it, e.g. "
+                            '{"version": os.environ["APP_VERSION"]} (expressway sets APP_VERSION)'
+                        )
                     served = body.get("version") if isinstance(body, dict) else None
                     if answer.status_code == 200 and served == version:
                         return f"{answer.status_code}, version {served}"
