@@ -1,12 +1,14 @@
-"""TtlCache on its own: expiry by the clock, bounded size, failures not cached and shared by waiters."""
+"""TtlCache: shared loads, expiry by the clock, bounded size, failures (kept or not), refresh ahead."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import pytest
+
+from homestack_common import TtlCache
 from homestack_common.testing import capture_logs
-from homestack_sensors.cache import TtlCache
 
 
 class Clock:
@@ -98,6 +100,137 @@ def test_a_failed_load_reaches_every_waiter_and_is_not_cached() -> None:
         return await cache.get("a", working)
 
     assert asyncio.run(retry()) == 7
+
+
+def test_concurrent_callers_share_one_load() -> None:
+    cache: TtlCache[str, int] = TtlCache(2.0, refresh_ahead=False)
+    loads: list[int] = []
+
+    async def load() -> int:
+        loads.append(1)
+        await asyncio.sleep(0.01)
+        return len(loads)
+
+    async def scenario() -> list[int]:
+        return await asyncio.gather(*(cache.get("k", load) for _ in range(5)))
+
+    assert asyncio.run(scenario()) == [1, 1, 1, 1, 1]
+    assert len(loads) == 1
+
+
+def test_a_caller_that_gives_up_does_not_cancel_the_load_others_wait_for() -> None:
+    cache: TtlCache[str, str] = TtlCache(2.0)
+
+    async def load() -> str:
+        await asyncio.sleep(0.05)
+        return "done"
+
+    async def scenario() -> str:
+        impatient = asyncio.ensure_future(cache.get("k", load))
+        patient = asyncio.ensure_future(cache.get("k", load))
+        await asyncio.sleep(0.01)
+        impatient.cancel()
+        return await patient
+
+    assert asyncio.run(scenario()) == "done"
+
+
+def test_without_refresh_ahead_a_value_is_reloaded_only_once_it_expired() -> None:
+    clock = Clock()
+    cache: TtlCache[str, int] = TtlCache(2.0, clock=clock, refresh_ahead=False)
+    loads: list[float] = []
+
+    async def load() -> int:
+        loads.append(clock.now)
+        return len(loads)
+
+    async def scenario() -> list[int]:
+        answers = [await cache.get("k", load)]
+        for at in (1.5, 1.9, 2.0):
+            clock.now = at
+            answers.append(await cache.get("k", load))
+            await asyncio.sleep(0)
+        return answers
+
+    assert asyncio.run(scenario()) == [1, 1, 1, 2]
+    assert loads == [0.0, 2.0]
+
+
+def test_a_failure_is_kept_for_failure_ttl_then_the_load_is_tried_again() -> None:
+    clock = Clock()
+    cache: TtlCache[str, str] = TtlCache(1.0, clock=clock, refresh_ahead=False, failure_ttl=1.0)
+    calls: list[float] = []
+
+    async def flaky() -> str:
+        calls.append(clock.now)
+        if len(calls) == 1:
+            raise ConnectionError("down")
+        return "up"
+
+    async def scenario() -> str:
+        for at in (0.0, 0.5, 0.99):
+            clock.now = at
+            with pytest.raises(ConnectionError, match="down"):
+                await cache.get("k", flaky)
+        clock.now = 1.0
+        return await cache.get("k", flaky)
+
+    assert asyncio.run(scenario()) == "up"
+    assert calls == [0.0, 1.0]  # three callers in the outage cost one call
+
+
+def test_a_kept_failure_does_not_hide_a_value_that_is_still_fresh() -> None:
+    clock = Clock()
+    cache: TtlCache[str, str] = TtlCache(2.0, clock=clock, failure_ttl=5.0)
+    answers = iter(["v1"])
+
+    async def load() -> str:
+        try:
+            return next(answers)
+        except StopIteration:
+            raise ConnectionError("down") from None
+
+    async def scenario() -> list[str]:
+        seen = [await cache.get("k", load)]
+        clock.now = 1.5
+        seen.append(await cache.get("k", load))  # starts a refresh, which fails
+        await asyncio.sleep(0)
+        clock.now = 1.9
+        seen.append(await cache.get("k", load))  # the value is still fresh: served
+        clock.now = 2.0
+        with pytest.raises(ConnectionError):  # expired, and the failure is kept: no new call
+            await cache.get("k", load)
+        return seen
+
+    assert asyncio.run(scenario()) == ["v1", "v1", "v1"]
+
+
+def test_kept_failures_are_bounded_too_oldest_dropped_first() -> None:
+    cache: TtlCache[int, int] = TtlCache(60.0, max_entries=3, failure_ttl=60.0)
+
+    async def failing() -> int:
+        raise ConnectionError("down")
+
+    async def working() -> int:
+        return 1
+
+    async def scenario() -> int:
+        for key in range(10):
+            with pytest.raises(ConnectionError):
+                await cache.get(key, failing)
+        with pytest.raises(ConnectionError):
+            await cache.get(9, working)  # among the last three: still kept
+        return await cache.get(0, working)  # dropped long ago: loaded again
+
+    assert asyncio.run(scenario()) == 1
+
+
+def test_load_many_needs_refresh_ahead() -> None:
+    async def many(keys: list[str]) -> dict[str, str]:
+        return {}
+
+    with pytest.raises(ValueError, match="needs refresh_ahead"):
+        TtlCache(2.0, load_many=many, refresh_ahead=False)
 
 
 class BatchSource:
@@ -207,7 +340,7 @@ def test_a_failed_refresh_keeps_values_until_they_expire_and_is_tried_again() ->
         answers = asyncio.run(scenario())
     assert answers == ["a-v1", "a-v1", "a-v1"]
     assert source.calls == [["a"], ["a"]]
-    assert [r["message"] for r in logs if r["logger"] == "homestack.sensors.cache"] == [
+    assert [r["message"] for r in logs if r["logger"] == "homestack.cache"] == [
         "cache refresh failed",
         "cache refresh failed",
     ]
