@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -111,7 +112,7 @@ class FakeSensorsApi:
 
     snapshots: list[dict[str, Any]] = field(default_factory=list)
     readings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    mode: str = "up"  # up | down | slow | error | garbage
+    mode: str = "up"  # up | down | slow | error | garbage | huge | dribble
     requests: list[httpx.Request] = field(default_factory=list)
 
     def calls(self, path: str) -> list[httpx.Request]:
@@ -152,16 +153,33 @@ class FakeSensorsApi:
             return httpx.Response(500, json={"error": {"code": "internal_error", "message": "boom"}})
         if self.mode == "garbage":
             return httpx.Response(200, text="<html>not json</html>")
+        if self.mode == "huge":  # no Content-Length: the size shows only while the body is read
+            return httpx.Response(200, content=_stream(b"[" + b"0," * 40_000 + b"0]"))
+        if self.mode == "dribble":  # every byte in time for a read timeout, the whole never
+            return httpx.Response(200, content=_dribble())
         return self._serve(request)
 
 
+async def _stream(body: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), 4096):
+        yield body[start : start + 4096]
+
+
+async def _dribble() -> AsyncIterator[bytes]:
+    for byte in b'[{"sensor_id": "slow"}]':
+        yield bytes([byte])
+        await asyncio.sleep(0.5)
+
+
 def settings_for(**overrides: Any) -> DashboardSettings:
-    """Test settings: no cache unless asked, so every request reaches the fake."""
+    """Test settings: no cache unless asked, so every request reaches the fake; small limits."""
     values: dict[str, Any] = {
         "sensors_url": "http://sensors.test",
         "cache_ttl_seconds": 0,
         "history_ttl_seconds": 0,
         "page_size": 500,
+        "load_deadline_seconds": 1.5,
+        "max_response_bytes": 64 * 1024,
     } | overrides
     return DashboardSettings(**values)
 
