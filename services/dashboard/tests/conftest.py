@@ -223,11 +223,20 @@ def client(sensors_api: FakeSensorsApi, dashboard_settings: DashboardSettings) -
         yield test_client
 
 
-@dataclass
+@dataclass(eq=False)
 class Element:
     tag: str
     attrs: dict[str, str]
     text: str = ""
+    parent: Element | None = None
+
+    def inside(self, ancestor: Element) -> bool:
+        node = self.parent
+        while node is not None:
+            if node is ancestor:
+                return True
+            node = node.parent
+        return False
 
 
 class HtmlDoc(HTMLParser):
@@ -241,13 +250,15 @@ class HtmlDoc(HTMLParser):
         self.close()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        element = Element(tag, {name: value or "" for name, value in attrs})
+        parent = self._open[-1] if self._open else None
+        element = Element(tag, {name: value or "" for name, value in attrs}, parent=parent)
         self.elements.append(element)
         if tag not in {"meta", "link", "img", "input", "br", "circle", "path", "line"}:
             self._open.append(element)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements.append(Element(tag, {name: value or "" for name, value in attrs}))
+        parent = self._open[-1] if self._open else None
+        self.elements.append(Element(tag, {name: value or "" for name, value in attrs}, parent=parent))
 
     def handle_endtag(self, tag: str) -> None:
         while self._open and self._open.pop().tag != tag:
@@ -259,6 +270,10 @@ class HtmlDoc(HTMLParser):
 
     def all(self, tag: str, **attrs: str) -> list[Element]:
         """Elements named `tag` whose attributes include `attrs` (class_ matches one class)."""
+        return self.all_in(None, tag, **attrs)
+
+    def all_in(self, within: Element | None, tag: str, **attrs: str) -> list[Element]:
+        """Like `all`, among the descendants of `within` only."""
         wanted = {name.rstrip("_"): value for name, value in attrs.items()}
 
         def matches(element: Element) -> bool:
@@ -268,12 +283,15 @@ class HtmlDoc(HTMLParser):
                         return False
                 elif element.attrs.get(name) != value:
                     return False
-            return element.tag == tag
+            return element.tag == tag and (within is None or element.inside(within))
 
         return [element for element in self.elements if matches(element)]
 
     def one(self, tag: str, **attrs: str) -> Element:
-        found = self.all(tag, **attrs)
+        return self.one_in(None, tag, **attrs)
+
+    def one_in(self, within: Element | None, tag: str, **attrs: str) -> Element:
+        found = self.all_in(within, tag, **attrs)
         assert len(found) == 1, f"expected one <{tag} {attrs}>, found {len(found)}"
         return found[0]
 

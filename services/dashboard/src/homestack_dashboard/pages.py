@@ -75,7 +75,6 @@ async def _overview_context(request: Request, sort: str, order: str, q: str) -> 
         "overview": None,
         "updated_iso": iso(now),
         "updated_text": format_utc(now, with_date=False),
-        "spark_hours": settings.sparkline_hours,
         "stale_text": _stale_text(settings.stale_after_seconds),
     }
     try:
