@@ -337,3 +337,23 @@ def test_a_snapshot_without_a_time_renders_time_unknown(
         assert line.startswith("Time unknown")
         assert "does not say when" in line
         assert "21.0" in doc.one("dl").text
+
+
+@pytest.mark.parametrize("values", [[1e308, -1e308], [1e20, 1e20 + 1], [-273.15, 1e-300]])
+def test_absurd_values_from_the_api_still_render_a_page(
+    client: TestClient,
+    sensors_api: FakeSensorsApi,
+    data: SensorData,
+    now: datetime,
+    parse: type[HtmlDoc],
+    values: list[float],
+) -> None:
+    sensors_api.snapshots = [data.snapshot("odd", "Odd", now, {"radon": values[-1]})]
+    sensors_api.readings["odd"] = [
+        data.reading("odd", now - timedelta(minutes=10 * (i + 1)), {"radon": v}) for i, v in enumerate(values)
+    ]
+
+    for path in ("/", "/sensors/odd?range=1h"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert parse(response.text).one("div", id="live-content").attrs["data-state"] == "ok"

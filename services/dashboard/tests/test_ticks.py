@@ -63,6 +63,19 @@ def test_any_series_gets_distinct_labels_covering_its_values(
     assert axis.high >= low + width - slack
 
 
+@given(
+    low=st.floats(allow_nan=False, allow_infinity=False),
+    high=st.floats(allow_nan=False, allow_infinity=False),
+)
+def test_values_at_the_edges_of_a_float_never_break_the_axis(low: float, high: float) -> None:
+    low, high = min(low, high), max(low, high)
+
+    axis = value_axis(low, high, min_span=0.1)  # the API's data is untrusted: any finite number may come
+
+    assert len(axis.ticks) == len(axis.labels) >= 2
+    assert len(set(axis.labels)) == len(axis.labels) or abs(low) > 1e300
+
+
 def test_nice_steps_are_one_two_or_five_times_a_power_of_ten() -> None:
     assert [nice_step(span, 5) for span in (1, 3, 12, 446, 0.3)] == [0.2, 0.5, 2, 100, 0.05]
 

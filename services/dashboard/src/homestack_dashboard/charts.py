@@ -211,7 +211,7 @@ def chart(points: Sequence[Point], info: MetricInfo, span: TimeSpan) -> Chart | 
     if summary is None or len(points) < 2:
         return None  # one reading is a number, not a line: the statistics table still shows it
     axis = value_axis(summary.minimum, summary.maximum, info.min_span)
-    left = 14 + LABEL_CHAR_WIDTH * max(len(label) for label in axis.labels)
+    left = min(14 + LABEL_CHAR_WIDTH * max(len(label) for label in axis.labels), CHART_WIDTH / 3)
     plot_width, plot_height = CHART_WIDTH - left - PLOT_RIGHT, CHART_HEIGHT - PLOT_TOP - PLOT_BOTTOM
     frame = Frame(plot_width, plot_height, span.start, span.end, axis.low, axis.high)
     threshold = gap_threshold(points, span.end - span.start, plot_width)

@@ -51,15 +51,20 @@ def _decimals(step: float) -> int:
 
 def value_axis(low: float, high: float, min_span: float, count: int = VALUE_TICKS) -> ValueAxis:
     """The axis over [low, high], widened about its middle to at least `min_span`, then to whole steps."""
+    # A span finer than the values' own precision would give ticks a float cannot tell apart.
+    min_span = max(min_span, max(abs(low), abs(high)) * 1e-9)
     if high - low < min_span:
-        middle = (low + high) / 2
+        middle = low / 2 + high / 2
         low, high = middle - min_span / 2, middle + min_span / 2
+    if not math.isfinite(high - low):
+        # Past what a float can hold (the API's data is untrusted): the two ends, as they are.
+        return ValueAxis(low, high, [low, high], [f"{low:.3g}", f"{high:.3g}"])
     step = nice_step(high - low, count)
     first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
-    ticks = [round(i * step, 12) for i in range(first, last + 1)]
+    ticks = list(dict.fromkeys(round(i * step, 12) for i in range(first, last + 1)))
     decimals = _decimals(step)
     labels = [f"{tick:,.{decimals}f}" for tick in ticks]
-    while len(set(labels)) < len(labels):  # not reached with 1-2-5 steps; a guard, not a hope
+    while len(set(labels)) < len(labels) and decimals < 15:  # not reached with 1-2-5 steps: a guard
         decimals += 1
         labels = [f"{tick:,.{decimals}f}" for tick in ticks]
     return ValueAxis(ticks[0], ticks[-1], ticks, [label.replace("-", MINUS) for label in labels])
