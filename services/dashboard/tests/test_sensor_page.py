@@ -357,3 +357,18 @@ def test_absurd_values_from_the_api_still_render_a_page(
         response = client.get(path)
         assert response.status_code == 200, path
         assert parse(response.text).one("div", id="live-content").attrs["data-state"] == "ok"
+
+
+def test_a_sensor_reporting_every_10_minutes_is_not_still_collecting_in_the_hour_view(
+    client: TestClient, sensors_api: FakeSensorsApi, data: SensorData, now: datetime, parse: type[HtmlDoc]
+) -> None:
+    sensors_api.snapshots = [data.snapshot("slow", "Slow", now - timedelta(minutes=9), {"humidity": 50.0})]
+    sensors_api.readings["slow"] = data.history(
+        "slow", now - timedelta(minutes=9), hours=24, every_minutes=10
+    )
+
+    doc = parse(client.get("/sensors/slow", params={"range": "1h"}).text)
+
+    caption = " ".join(chart_of(doc, "humidity").text.split())
+    assert "last 1 h ·" in caption  # the first reading of the hour is 49 minutes old, as usual
+    assert not doc.all("p", id="collecting")

@@ -62,9 +62,16 @@ class TimeSpan:
         return iso_utc(self.end)
 
 
-def fit_span(first: float | None, end: float, window: float) -> TimeSpan:
-    """The window ending at `end`, or from the first reading on when that covers under 90 % of it."""
-    if first is not None and 0 < end - first < window * FIT_BELOW:
+def fit_span(instants: Sequence[float], end: float, window: float, width: float) -> TimeSpan:
+    """The window ending at `end`, or from the first reading on when the readings (sorted `instants`)
+    cover under 90 % of it and began longer ago than a usual silence: a sensor that reports every
+    10 minutes has not just started because its first reading of the last hour is 50 minutes old."""
+    if len(instants) >= 3:
+        usual = gap_threshold([(t, 0.0) for t in instants], window, width)
+    else:
+        usual = 5 * (instants[-1] - instants[0]) if instants else 0.0
+    if instants and 0 < end - instants[0] < window * FIT_BELOW and instants[0] - (end - window) > usual:
+        first = instants[0]
         return TimeSpan(first, end, True, format_span(end - first), format_span(window))
     return TimeSpan(end - window, end, False, format_span(window), format_span(window))
 

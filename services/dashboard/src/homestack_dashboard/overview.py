@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from homestack_dashboard.bands import Assessment, assess, most_out_of_band
-from homestack_dashboard.charts import Sparkline, fit_span, series, sparkline
+from homestack_dashboard.charts import SPARK_WIDTH, Sparkline, fit_span, series, sparkline
 from homestack_dashboard.health import Health, SensorState, home_health
 from homestack_dashboard.models import Reading, Snapshot, with_latest
 from homestack_dashboard.present import (
@@ -101,7 +101,7 @@ def _spark(
         return None
     since = now - timedelta(hours=spark_hours)
     points = series(with_latest(list(history), snapshot, since), chosen)
-    span = fit_span(points[0][0] if points else None, now.timestamp(), spark_hours * 3600)
+    span = fit_span([t for t, _ in points], now.timestamp(), spark_hours * 3600, SPARK_WIDTH)
     return sparkline(points, metric_info(chosen, snapshot.units.get(chosen)), span)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from homestack_dashboard.bands import Assessment, assess
-from homestack_dashboard.charts import Chart, TimeSpan, chart, fit_span, series
+from homestack_dashboard.charts import CHART_WIDTH, Chart, TimeSpan, chart, fit_span, series
 from homestack_dashboard.models import Reading, Snapshot
 from homestack_dashboard.present import (
     TIME_UNKNOWN,
@@ -102,8 +102,8 @@ def build_sensor_view(
         latest.append(Latest(info.label, info.format(value), info.unit_suffix, assess(metric, value)))
     charts: list[Chart] = []
     summaries: list[Summary] = []
-    first = min((r.ts.timestamp() for r in readings or ()), default=None)
-    span = fit_span(first, now.timestamp(), chosen.window.total_seconds())
+    instants = sorted(r.ts.timestamp() for r in readings or ())
+    span = fit_span(instants, now.timestamp(), chosen.window.total_seconds(), CHART_WIDTH)
     for metric in metrics:
         info = metric_info(metric, snapshot.units.get(metric))
         points = series(readings or (), metric)
