@@ -2,7 +2,7 @@
 
 import homestack_common
 
-_SUBMODULES = {"app", "context", "errors", "health", "logging", "middleware", "settings", "testing"}
+_SUBMODULES = {"app", "cache", "context", "errors", "health", "logging", "middleware", "settings", "testing"}
 
 
 def test_every_public_name_is_in_all_and_nothing_else() -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -111,7 +112,7 @@ class FakeSensorsApi:
 
     snapshots: list[dict[str, Any]] = field(default_factory=list)
     readings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    mode: str = "up"  # up | down | slow | error | garbage
+    mode: str = "up"  # up | down | slow | error | garbage | huge | dribble
     requests: list[httpx.Request] = field(default_factory=list)
 
     def calls(self, path: str) -> list[httpx.Request]:
@@ -152,16 +153,33 @@ class FakeSensorsApi:
             return httpx.Response(500, json={"error": {"code": "internal_error", "message": "boom"}})
         if self.mode == "garbage":
             return httpx.Response(200, text="<html>not json</html>")
+        if self.mode == "huge":  # no Content-Length: the size shows only while the body is read
+            return httpx.Response(200, content=_stream(b"[" + b"0," * 40_000 + b"0]"))
+        if self.mode == "dribble":  # every byte in time for a read timeout, the whole never
+            return httpx.Response(200, content=_dribble())
         return self._serve(request)
 
 
+async def _stream(body: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), 4096):
+        yield body[start : start + 4096]
+
+
+async def _dribble() -> AsyncIterator[bytes]:
+    for byte in b'[{"sensor_id": "slow"}]':
+        yield bytes([byte])
+        await asyncio.sleep(0.5)
+
+
 def settings_for(**overrides: Any) -> DashboardSettings:
-    """Test settings: no cache unless asked, so every request reaches the fake."""
+    """Test settings: no cache unless asked, so every request reaches the fake; small limits."""
     values: dict[str, Any] = {
         "sensors_url": "http://sensors.test",
         "cache_ttl_seconds": 0,
         "history_ttl_seconds": 0,
         "page_size": 500,
+        "load_deadline_seconds": 1.5,
+        "max_response_bytes": 64 * 1024,
     } | overrides
     return DashboardSettings(**values)
 
@@ -205,11 +223,20 @@ def client(sensors_api: FakeSensorsApi, dashboard_settings: DashboardSettings) -
         yield test_client
 
 
-@dataclass
+@dataclass(eq=False)
 class Element:
     tag: str
     attrs: dict[str, str]
     text: str = ""
+    parent: Element | None = None
+
+    def inside(self, ancestor: Element) -> bool:
+        node = self.parent
+        while node is not None:
+            if node is ancestor:
+                return True
+            node = node.parent
+        return False
 
 
 class HtmlDoc(HTMLParser):
@@ -223,13 +250,15 @@ class HtmlDoc(HTMLParser):
         self.close()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        element = Element(tag, {name: value or "" for name, value in attrs})
+        parent = self._open[-1] if self._open else None
+        element = Element(tag, {name: value or "" for name, value in attrs}, parent=parent)
         self.elements.append(element)
         if tag not in {"meta", "link", "img", "input", "br", "circle", "path", "line"}:
             self._open.append(element)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements.append(Element(tag, {name: value or "" for name, value in attrs}))
+        parent = self._open[-1] if self._open else None
+        self.elements.append(Element(tag, {name: value or "" for name, value in attrs}, parent=parent))
 
     def handle_endtag(self, tag: str) -> None:
         while self._open and self._open.pop().tag != tag:
@@ -241,6 +270,10 @@ class HtmlDoc(HTMLParser):
 
     def all(self, tag: str, **attrs: str) -> list[Element]:
         """Elements named `tag` whose attributes include `attrs` (class_ matches one class)."""
+        return self.all_in(None, tag, **attrs)
+
+    def all_in(self, within: Element | None, tag: str, **attrs: str) -> list[Element]:
+        """Like `all`, among the descendants of `within` only."""
         wanted = {name.rstrip("_"): value for name, value in attrs.items()}
 
         def matches(element: Element) -> bool:
@@ -250,12 +283,15 @@ class HtmlDoc(HTMLParser):
                         return False
                 elif element.attrs.get(name) != value:
                     return False
-            return element.tag == tag
+            return element.tag == tag and (within is None or element.inside(within))
 
         return [element for element in self.elements if matches(element)]
 
     def one(self, tag: str, **attrs: str) -> Element:
-        found = self.all(tag, **attrs)
+        return self.one_in(None, tag, **attrs)
+
+    def one_in(self, within: Element | None, tag: str, **attrs: str) -> Element:
+        found = self.all_in(within, tag, **attrs)
         assert len(found) == 1, f"expected one <{tag} {attrs}>, found {len(found)}"
         return found[0]
 

@@ -1,4 +1,4 @@
-"""Static assets: hashed names, a year of caching, and the page-weight budget of the overview."""
+"""Static assets: hashed names, a year of caching, and the page-weight budget of the pages."""
 
 from __future__ import annotations
 
@@ -52,11 +52,16 @@ def test_pages_are_never_cached(client: TestClient, home_api: FakeSensorsApi) ->
     assert client.get("/partials/overview").headers["cache-control"] == "no-store"
 
 
-def test_overview_page_weight_is_within_budget(
-    client: TestClient, home_api: FakeSensorsApi, parse: type[HtmlDoc], capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("path", ["/", "/sensors/living-room?range=7d"])
+def test_page_weight_is_within_budget(
+    client: TestClient,
+    home_api: FakeSensorsApi,
+    parse: type[HtmlDoc],
+    capsys: pytest.CaptureFixture[str],
+    path: str,
 ) -> None:
-    page = client.get("/")
-    sizes = {"/": len(page.content)}
+    page = client.get(path)
+    sizes = {path: len(page.content)}
     for url in asset_urls(parse(page.text)):
         sizes[url] = len(client.get(url).content)
     total = sum(sizes.values())
@@ -64,5 +69,5 @@ def test_overview_page_weight_is_within_budget(
     with capsys.disabled():
         detail = ", ".join(f"{url} {size / 1024:.1f} KB" for url, size in sizes.items())
         summary = f"{total / 1024:.1f} KB of {BUDGET // 1024} KB"
-        sys.stdout.write(f"\npage weight of / (6 sensors, uncompressed): {summary} ({detail})\n")
+        sys.stdout.write(f"\npage weight of {path} (6 sensors, uncompressed): {summary} ({detail})\n")
     assert total <= BUDGET

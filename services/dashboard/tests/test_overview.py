@@ -154,3 +154,93 @@ def test_no_sensors_yet_says_so(client: TestClient, sensors_api: FakeSensorsApi)
 
     assert response.status_code == 200
     assert "No sensor has reported yet." in response.text
+
+
+def test_the_homes_health_is_summed_up_at_the_top(
+    client: TestClient, home_api: FakeSensorsApi, parse: type[HtmlDoc]
+) -> None:
+    doc = parse(client.get("/").text)
+
+    health = doc.one("p", id="health")
+    # bedroom 1320 ppm; garden 81 %; attic 8 % and silent for 5 h
+    assert health.text.strip() == "1 room needs air, 1 room is humid, 1 battery low, 1 sensor silent"
+    assert health.attrs["data-state"] == "warn"
+
+
+def test_poor_air_is_said_in_words_next_to_the_value(
+    client: TestClient, sensors_api: FakeSensorsApi, data: SensorData, now: datetime, parse: type[HtmlDoc]
+) -> None:
+    sensors_api.snapshots = [data.snapshot("office", "Office", now, {"co2": 1600.0, "temperature": 22.0})]
+
+    doc = parse(client.get("/").text)
+
+    cell = doc.one("td", **{"data-label": "CO₂"})
+    assert " ".join(cell.text.split()) == "1,600 ppmpoor air"
+    assert doc.one_in(cell, "span", class_="state").attrs["data-state"] == "bad"
+    assert doc.all_in(cell, "use")[0].attrs["href"] == "#i-bad"  # an icon, not colour alone
+    assert doc.one("p", id="health").text.strip() == "1 room needs air"
+    assert doc.one("p", id="health").attrs["data-state"] == "bad"
+
+
+def test_the_sparkline_draws_the_metric_most_out_of_band_and_says_which(
+    client: TestClient, sensors_api: FakeSensorsApi, data: SensorData, now: datetime, parse: type[HtmlDoc]
+) -> None:
+    sensors_api.snapshots = [
+        data.snapshot("bath", "Bathroom", now, {"temperature": 22.0, "humidity": 75.0}),
+        data.snapshot("den", "Den", now, {"temperature": 21.0, "humidity": 45.0}),
+    ]
+    earlier = now - timedelta(minutes=1)
+    sensors_api.readings = {
+        "bath": data.history("bath", earlier, hours=8),
+        "den": data.history("den", earlier, hours=8),
+    }
+
+    doc = parse(client.get("/").text)
+
+    labels = {
+        row.attrs["data-name"]: " ".join(doc.one_in(row, "span", class_="spark-label").text.split())
+        for row in rows(doc)
+    }
+    # The history's humidity runs 37-53 %, and the latest reading of 75 % is drawn too.
+    assert labels["bathroom"].startswith("Humidity, last 6 h")
+    assert labels["bathroom"].endswith("\u201375%")
+    assert labels["den"].startswith("Temperature, last 6 h")  # every value in band: temperature
+
+
+def test_a_sparkline_with_less_than_its_window_of_history_says_how_much_it_shows(
+    client: TestClient, sensors_api: FakeSensorsApi, data: SensorData, now: datetime, parse: type[HtmlDoc]
+) -> None:
+    sensors_api.snapshots = [data.snapshot("new", "New", now, {"temperature": 21.0})]
+    sensors_api.readings = {"new": data.history("new", now, hours=40 / 60, every_minutes=1)}
+
+    doc = parse(client.get("/").text)
+
+    label = " ".join(doc.one("span", class_="spark-label").text.split())
+    assert label.startswith("Temperature, last 40 min")
+    spark = doc.one("svg", class_="spark")
+    xs = [
+        float(n)
+        for n in doc.one_in(spark, "path").attrs["d"].replace("M", " ").replace("L", " ").split()[0::2]
+    ]
+    assert min(xs) < 5  # across the width, not a tick at the right edge
+    assert max(xs) > 100
+    assert spark.attrs["aria-label"].startswith("Temperature over the last 40 min of 6 h")
+
+
+def test_a_snapshot_without_a_time_shows_time_unknown_and_is_not_called_stale(
+    client: TestClient, sensors_api: FakeSensorsApi, data: SensorData, now: datetime, parse: type[HtmlDoc]
+) -> None:
+    # What the sensors API answers for an item of a household's older table: no time at all.
+    legacy = {"sensor_id": "kitchen", "name": None, "ts": None, "values": {"temperature": 21.0}, "units": {}}
+    sensors_api.snapshots = [legacy, data.snapshot("hall", "Hall", now, {"temperature": 20.0})]
+
+    for path in ("/", "/partials/overview", "/?sort=status"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        text = " ".join(row_of(parse(response.text), "kitchen").text.split())
+        assert "Time unknown" in text
+        assert "time unknown" in text
+        assert "Stale" not in text
+    for order in ("asc", "desc"):
+        doc = parse(client.get("/", params={"sort": "age", "order": order}).text)
+        assert [r.attrs["data-name"] for r in rows(doc)] == ["hall", "kitchen"]  # unknown sorts last

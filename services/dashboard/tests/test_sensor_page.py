@@ -23,8 +23,14 @@ def test_sensor_page_shows_latest_reading_charts_and_statistics(
     assert response.status_code == 200
     doc = parse(response.text)
     assert doc.one("h1").text == "Kitchen"
-    latest = {dt.text: dd.text for dt, dd in zip(doc.all("dt"), doc.all("dd"), strict=True)}
+    readings = [span.text for span in doc.all("span", class_="reading")]
+    latest = dict(zip([dt.text for dt in doc.all("dt")], readings, strict=True))
     assert latest == {"Temperature": "23.1 °C", "Humidity": "52%", "CO₂": "948 ppm", "PM2.5": "12.5 µg/m³"}
+    states = {
+        dt.text: [state.text for state in doc.all_in(dd, "span", class_="state")]
+        for dt, dd in zip(doc.all("dt"), doc.all("dd"), strict=True)
+    }
+    assert states == {"Temperature": [], "Humidity": ["ok"], "CO₂": ["fresh"], "PM2.5": ["ok"]}
     raw = doc.one("pre").text
     assert '"temperature": 23.1' in raw
     assert '"pm25": "ug/m3"' in raw
@@ -99,7 +105,9 @@ def test_sensor_without_history_says_so(
 
     assert response.status_code == 200
     assert "No readings in the last 1 hour." in response.text
-    assert parse(response.text).one("dd").text == "99%"
+    doc = parse(response.text)
+    assert doc.one("span", class_="reading").text == "99%"
+    assert doc.one("span", class_="state").attrs["data-state"] == "ok"
 
 
 def test_first_reading_counts_as_history_but_draws_no_line(
@@ -191,3 +199,20 @@ def test_repeated_requests_within_the_cache_ttl_reach_the_api_once(
         assert client.get("/partials/overview").status_code == 200
 
     assert len(home_api.calls("/sensors")) == 1
+
+
+def test_a_snapshot_without_a_time_renders_time_unknown(
+    client: TestClient, sensors_api: FakeSensorsApi, parse: type[HtmlDoc]
+) -> None:
+    sensors_api.snapshots = [
+        {"sensor_id": "legacy", "name": "Legacy", "ts": None, "values": {"temperature": 21.0}, "units": {}}
+    ]
+
+    for path in ("/sensors/legacy", "/partials/sensor?id=legacy"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        doc = parse(response.text)
+        line = " ".join(doc.one("p", class_="status-line").text.split())
+        assert line.startswith("Time unknown")
+        assert "does not say when" in line
+        assert "21.0" in doc.one("dl").text

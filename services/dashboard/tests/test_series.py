@@ -8,7 +8,15 @@ from datetime import timedelta
 import pytest
 
 from homestack_dashboard.present import format_age, metric_info, spark_metric
-from homestack_dashboard.series import Frame, lttb, path, stats, typical_gap
+from homestack_dashboard.series import (
+    Frame,
+    downsample_runs,
+    gap_threshold,
+    lttb,
+    path,
+    split_at_gaps,
+    stats,
+)
 
 
 def wave(count: int) -> list[tuple[float, float]]:
@@ -43,12 +51,14 @@ def test_stats_of_values() -> None:
 
 
 def test_path_scales_into_the_frame_and_breaks_at_gaps() -> None:
-    points = [(0.0, 0.0), (10.0, 10.0), (20.0, 5.0), (100.0, 5.0)]
-    frame = Frame.fit(points, 100, 50, 0, 100)
+    points = [(0.0, 0.0), (10.0, 10.0), (20.0, 5.0), (100.0, 5.0), (110.0, 6.0)]
+    frame = Frame(100, 50, 0, 110, low=0, high=10)
 
-    d = path(points, frame, gap=30)
+    runs = split_at_gaps(points, threshold=30)
+    d = path(runs, frame)
 
-    assert d.count("M") == 2  # the 80 s silence lifts the pen
+    assert [len(run) for run in runs] == [3, 2]  # the 80 s silence splits the series
+    assert d.count("M") == 2  # and lifts the pen
     coords = [float(n) for n in d.replace("M", " ").replace("L", " ").split()]
     xs, ys = coords[0::2], coords[1::2]
     assert min(xs) == 0.0
@@ -57,16 +67,27 @@ def test_path_scales_into_the_frame_and_breaks_at_gaps() -> None:
     assert ys[1] < ys[0]  # higher values are drawn higher up
 
 
-def test_flat_series_still_has_a_visible_range() -> None:
-    frame = Frame.fit([(0.0, 5.0), (1.0, 5.0)], 100, 50, 0, 1)
+def test_a_lone_reading_between_gaps_is_not_a_line() -> None:
+    runs = split_at_gaps([(0.0, 1.0), (1.0, 1.0), (500.0, 2.0), (1000.0, 1.0), (1001.0, 1.0)], 100)
 
-    assert frame.low < 5.0 < frame.high
+    assert [len(run) for run in runs] == [2, 1, 2]
+    assert path(runs, Frame(100, 50, 0, 1001, 0, 3)).count("M") == 2
 
 
-def test_typical_gap_is_well_past_the_usual_spacing() -> None:
+def test_downsampling_keeps_each_run_apart_and_within_the_target() -> None:
+    runs = [[(float(t), 1.0) for t in range(start, start + 1000)] for start in (0, 5000)]
+
+    shown = downsample_runs(runs, 100)
+
+    assert [len(run) for run in shown] == [50, 50]
+    assert shown[0][-1][0] < 5000 <= shown[1][0][0]
+
+
+def test_gap_threshold_is_well_past_the_usual_spacing_and_visible() -> None:
     points = [(float(t), 1.0) for t in range(0, 6000, 60)]
 
-    assert typical_gap(points, 6000) == 300.0
+    assert gap_threshold(points, 6000, width=500) == 300.0  # five times the 60 s spacing
+    assert gap_threshold(points, 86400, width=500) == 86400 / 500 * 4  # narrower would not show
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import pytest
 from fastapi.testclient import TestClient
 
+from homestack_dashboard.settings import DashboardSettings
+
 if TYPE_CHECKING:
     from conftest import FakeSensorsApi, HtmlDoc
 
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
         ("slow", "The sensors API did not answer in time."),
         ("error", "The sensors API answered HTTP 500."),
         ("garbage", "The sensors API answered with something that is not JSON."),
+        ("huge", "The sensors API sent an answer larger than 64 KiB."),
+        ("dribble", "The sensors API did not answer within 1.5 s."),
     ],
 )
 @pytest.mark.parametrize(
@@ -76,3 +80,17 @@ def test_sensor_page_keeps_latest_reading_when_only_history_fails(
     assert "23.1 °C" in doc.one("dl").text
     assert "The sensors API did not answer in time." in doc.one("div", role="alert").text
     assert not doc.all("figure")
+
+
+@pytest.mark.parametrize(
+    "dashboard_settings", [DashboardSettings(sensors_url="http://s.test", cache_ttl_seconds=60)]
+)
+def test_an_outage_is_asked_about_once_per_cache_ttl_not_once_per_visitor(
+    client: TestClient, home_api: FakeSensorsApi, parse: type[HtmlDoc]
+) -> None:
+    home_api.mode = "down"
+
+    pages = [parse(client.get("/partials/overview").text) for _ in range(3)]
+
+    assert all(page.one("div", id="live-content").attrs["data-state"] == "unavailable" for page in pages)
+    assert len(home_api.calls("/sensors")) == 1

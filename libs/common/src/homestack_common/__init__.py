@@ -1,6 +1,7 @@
-"""Shared app factory, settings, logging, health and errors for homestack services."""
+"""Shared app factory, settings, logging, health, errors and cache for homestack services."""
 
 from homestack_common.app import create_app
+from homestack_common.cache import TtlCache
 from homestack_common.errors import (
     ApiError,
     ConfigurationError,
@@ -19,6 +20,7 @@ __all__ = [
     "ErrorDetail",
     "ServiceSettings",
     "SettingsProvider",
+    "TtlCache",
     "configure_logging",
     "create_app",
     "error_response",

@@ -33,7 +33,8 @@ class Snapshot(BaseModel):
 
     sensor_id: str
     name: str | None = None
-    ts: UtcDatetime
+    # None: a snapshot read from a table that never recorded when (a household's older table).
+    ts: UtcDatetime | None
     values: Values
     units: dict[str, str] = {}
 
@@ -58,7 +59,7 @@ def with_latest(readings: list[Reading], snapshot: Snapshot, since: datetime) ->
     The snapshot is read fresh every few seconds while the history is cached longer: this is how a new
     reading reaches charts and sparklines at once.
     """
-    if snapshot.ts < since or (readings and readings[-1].ts >= snapshot.ts):
+    if snapshot.ts is None or snapshot.ts < since or (readings and readings[-1].ts >= snapshot.ts):
         return readings
     return [*readings, Reading(ts=snapshot.ts, values=snapshot.values)]
 

@@ -43,8 +43,10 @@ def _stale_text(seconds: float) -> str:
 
 
 async def _histories(
-    api: SensorsApi, snapshots: Sequence[Snapshot], hours: int
+    api: SensorsApi, snapshots: Sequence[Snapshot], hours: int, deadline: float
 ) -> dict[str, list[Reading] | None]:
+    """Each sensor's recent history; None for one that failed or was not read within `deadline` seconds
+    (each read has that deadline too, but queued behind others they could add up)."""
     gate = asyncio.Semaphore(_HISTORY_CONCURRENCY)
 
     async def one(sensor_id: str) -> list[Reading] | None:
@@ -54,8 +56,14 @@ async def _histories(
             except (SensorsUnavailable, SensorNotFound):
                 return None  # the row still shows its latest values, just without a sparkline
 
-    found = await asyncio.gather(*(one(s.sensor_id) for s in snapshots))
-    return {s.sensor_id: history for s, history in zip(snapshots, found, strict=True)}
+    tasks = {s.sensor_id: asyncio.ensure_future(one(s.sensor_id)) for s in snapshots}
+    if not tasks:
+        return {}
+    _, late = await asyncio.wait(tasks.values(), timeout=deadline)
+    for task in late:
+        task.cancel()  # the shared read goes on in the cache (bounded by its own deadline)
+    await asyncio.gather(*late, return_exceptions=True)
+    return {sensor_id: None if task.cancelled() else task.result() for sensor_id, task in tasks.items()}
 
 
 async def _overview_context(request: Request, sort: str, order: str, q: str) -> dict[str, Any]:
@@ -67,12 +75,11 @@ async def _overview_context(request: Request, sort: str, order: str, q: str) -> 
         "overview": None,
         "updated_iso": iso(now),
         "updated_text": format_utc(now, with_date=False),
-        "spark_hours": settings.sparkline_hours,
         "stale_text": _stale_text(settings.stale_after_seconds),
     }
     try:
         snapshots = await api.sensors()
-        histories = await _histories(api, snapshots, settings.sparkline_hours)
+        histories = await _histories(api, snapshots, settings.sparkline_hours, settings.load_deadline_seconds)
     except SensorsUnavailable as exc:
         context["error"] = _sentence(str(exc))
         return context

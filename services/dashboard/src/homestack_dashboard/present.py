@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 # Canonical order: the columns of the overview and the charts of a sensor page follow it.
 METRIC_ORDER = ("temperature", "humidity", "co2", "pressure", "pm25", "voc", "illuminance", "battery")
@@ -13,12 +13,14 @@ SPARK_PREFERENCE = ("temperature", "co2", "humidity", "pm25", "voc", "pressure",
 
 @dataclass(frozen=True)
 class MetricInfo:
-    """A metric as shown: its label, its unit and how many decimals are meaningful."""
+    """A metric as shown: its label, its unit, how many decimals are meaningful, and the smallest value
+    span a chart's axis covers (so a sensor's noise is not drawn as a cliff)."""
 
     key: str
     label: str
     unit: str
     decimals: int
+    min_span: float = 1.0
 
     def format(self, value: float) -> str:
         """The value alone, e.g. `21.4` or `1,204`."""
@@ -36,15 +38,17 @@ class MetricInfo:
         return self.format(value) + self.unit_suffix
 
 
+# label, unit, decimals, smallest axis span: about what a household notices (1 degree, 5 points of
+# humidity), well above what a sensor's noise moves.
 _KNOWN = {
-    "temperature": ("Temperature", "°C", 1),
-    "humidity": ("Humidity", "%", 0),
-    "co2": ("CO₂", "ppm", 0),
-    "pressure": ("Pressure", "hPa", 0),
-    "pm25": ("PM2.5", "µg/m³", 1),
-    "voc": ("VOC", "ppb", 0),
-    "illuminance": ("Light", "lx", 0),
-    "battery": ("Battery", "%", 0),
+    "temperature": ("Temperature", "°C", 1, 1.0),
+    "humidity": ("Humidity", "%", 0, 5.0),
+    "co2": ("CO₂", "ppm", 0, 50.0),
+    "pressure": ("Pressure", "hPa", 0, 2.0),
+    "pm25": ("PM2.5", "µg/m³", 1, 5.0),
+    "voc": ("VOC", "ppb", 0, 50.0),
+    "illuminance": ("Light", "lx", 0, 50.0),
+    "battery": ("Battery", "%", 0, 5.0),
 }
 _UNIT_DISPLAY = {"C": "°C", "degC": "°C", "ug/m3": "µg/m³"}
 
@@ -52,10 +56,10 @@ _UNIT_DISPLAY = {"C": "°C", "degC": "°C", "ug/m3": "µg/m³"}
 def metric_info(metric: str, unit: str | None = None) -> MetricInfo:
     """Display details of `metric`; the API's unit wins for metrics this dashboard does not know."""
     if metric in _KNOWN:
-        label, known_unit, decimals = _KNOWN[metric]
+        label, known_unit, decimals, min_span = _KNOWN[metric]
         shown = _UNIT_DISPLAY.get(unit, unit) if unit else known_unit
-        return MetricInfo(metric, label, shown or known_unit, decimals)
-    return MetricInfo(metric, metric, _UNIT_DISPLAY.get(unit or "", unit or ""), 2)
+        return MetricInfo(metric, label, shown or known_unit, decimals, min_span)
+    return MetricInfo(metric, metric, _UNIT_DISPLAY.get(unit or "", unit or ""), 2, 0.1)
 
 
 def metric_sort_key(metric: str) -> tuple[int, str]:
@@ -69,6 +73,10 @@ def spark_metric(values: dict[str, float]) -> str | None:
         if metric in values:
             return metric
     return min(values, key=metric_sort_key, default=None)
+
+
+# What a snapshot without a time (read from a household's older table) shows for its time and age.
+TIME_UNKNOWN = "time unknown"
 
 
 def format_age(age: timedelta) -> str:
@@ -85,9 +93,20 @@ def format_age(age: timedelta) -> str:
     return f"{seconds // 86400} d ago"
 
 
+def format_span(seconds: float) -> str:
+    """A stretch of time, rounded to its largest unit: `10 min`, `6 h`, `7 d`."""
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))} min"
+    if seconds < 2 * 86400:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} d"
+
+
 def format_utc(value: datetime, *, with_date: bool = True) -> str:
-    """A UTC time for people: `26 Nov 10:42:05 UTC`."""
-    return value.strftime("%d %b %H:%M:%S UTC" if with_date else "%H:%M:%S UTC")
+    """A UTC time for people: `6 Nov 10:42:05 UTC` (the browser rewrites it in its own zone)."""
+    utc = value.astimezone(UTC)
+    clock = f"{utc:%H:%M:%S} UTC"
+    return f"{utc.day} {utc:%b} {clock}" if with_date else clock
 
 
 def iso(value: datetime) -> str:

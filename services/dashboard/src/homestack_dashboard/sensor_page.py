@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from homestack_dashboard.charts import Chart, chart, series
+from homestack_dashboard.bands import Assessment, assess
+from homestack_dashboard.charts import CHART_WIDTH, Chart, TimeSpan, chart, fit_span, series
 from homestack_dashboard.models import Reading, Snapshot
 from homestack_dashboard.present import (
+    TIME_UNKNOWN,
     MetricInfo,
     format_age,
     format_utc,
@@ -49,6 +51,7 @@ class Latest:
     label: str
     number: str
     unit_suffix: str
+    state: Assessment | None
 
 
 @dataclass(frozen=True)
@@ -66,13 +69,14 @@ class SensorView:
     sensor_id: str
     label: str
     has_name: bool
-    ts_iso: str
+    ts_iso: str | None  # None: the API does not know when the reading was taken
     ts_text: str
     age_text: str
     stale: bool
     latest: list[Latest]
     raw_json: str
     range: Range
+    span: TimeSpan
     charts: list[Chart]
     summaries: list[Summary]
     readings: int
@@ -95,31 +99,38 @@ def build_sensor_view(
     latest = []
     for metric, value in sorted(snapshot.values.items(), key=lambda item: metric_sort_key(item[0])):
         info = metric_info(metric, snapshot.units.get(metric))
-        latest.append(Latest(info.label, info.format(value), info.unit_suffix))
+        latest.append(Latest(info.label, info.format(value), info.unit_suffix, assess(metric, value)))
     charts: list[Chart] = []
     summaries: list[Summary] = []
-    start, end = (now - chosen.window).timestamp(), now.timestamp()
+    instants = sorted(r.ts.timestamp() for r in readings or ())
+    span = fit_span(instants, now.timestamp(), chosen.window.total_seconds(), CHART_WIDTH)
     for metric in metrics:
         info = metric_info(metric, snapshot.units.get(metric))
         points = series(readings or (), metric)
         summary = stats([value for _, value in points])
         if summary is not None:
             summaries.append(Summary(info, summary))
-        drawn = chart(points, info, start, end)
+        drawn = chart(points, info, span)
         if drawn is not None:
             charts.append(drawn)
-    age = max(now - snapshot.ts, timedelta(0))
+    if snapshot.ts is None:
+        ts_iso, ts_text, age_text, stale = None, TIME_UNKNOWN, TIME_UNKNOWN, False
+    else:
+        age = max(now - snapshot.ts, timedelta(0))
+        ts_iso, ts_text, age_text = iso(snapshot.ts), format_utc(snapshot.ts), format_age(age)
+        stale = age > stale_after
     return SensorView(
         sensor_id=snapshot.sensor_id,
         label=snapshot.label,
         has_name=bool(snapshot.name),
-        ts_iso=iso(snapshot.ts),
-        ts_text=format_utc(snapshot.ts),
-        age_text=format_age(age),
-        stale=age > stale_after,
+        ts_iso=ts_iso,
+        ts_text=ts_text,
+        age_text=age_text,
+        stale=stale,
         latest=latest,
         raw_json=json.dumps(snapshot.model_dump(mode="json"), indent=2, ensure_ascii=False),
         range=chosen,
+        span=span,
         charts=charts,
         summaries=summaries,
         readings=len(readings or ()),

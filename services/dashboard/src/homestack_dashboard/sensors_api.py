@@ -1,21 +1,25 @@
-"""The sensors API as the dashboard sees it: one pooled HTTP client, timeouts, a short cache."""
+"""The sensors API as the dashboard sees it: one pooled HTTP client, deadlines, size caps, a short cache."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
 
-from homestack_dashboard.cache import TtlCache
+from homestack_common import TtlCache
 from homestack_dashboard.models import Reading, Snapshot, parse_many, parse_one
 from homestack_dashboard.settings import DashboardSettings
 
 logger = logging.getLogger("homestack.dashboard.sensors_api")
 
 NEXT_CURSOR = "X-Next-Cursor"
+T = TypeVar("T")
 
 
 class SensorsUnavailable(Exception):  # noqa: N818 - it names a state shown to people, not a bug
@@ -28,6 +32,11 @@ class SensorNotFound(Exception):  # noqa: N818
 
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _too_large(path: str, limit: int) -> SensorsUnavailable:
+    logger.warning("sensors API answer over %d bytes", limit, extra={"path": path})
+    return SensorsUnavailable(f"the sensors API sent an answer larger than {limit // 1024} KiB")
 
 
 def _describe(exc: httpx.HTTPError) -> str:
@@ -58,25 +67,59 @@ class SensorsApi:
             headers={"Accept": "application/json", "User-Agent": "homestack-dashboard"},
             follow_redirects=False,
         )
-        self._cache = TtlCache(settings.cache_ttl_seconds)
-        self._history = TtlCache(settings.history_ttl_seconds)
+        # Failures are kept as long as values, so an outage costs the API one request per TTL, not one
+        # per visitor. No refresh ahead: pages poll anyway, and it would double the API's load.
+        fresh, history = settings.cache_ttl_seconds, settings.history_ttl_seconds
+        self._all: TtlCache[str, list[Snapshot]] = TtlCache(fresh, failure_ttl=fresh, refresh_ahead=False)
+        self._one: TtlCache[str, Snapshot] = TtlCache(fresh, failure_ttl=fresh, refresh_ahead=False)
+        self._history: TtlCache[tuple[str, timedelta], list[Reading]] = TtlCache(
+            history, failure_ttl=fresh, refresh_ahead=False
+        )
 
     async def aclose(self) -> None:
         """Close the pooled connections (at app shutdown)."""
         await self._http.aclose()
 
-    async def _get(self, path: str, params: dict[str, str | int] | None = None) -> httpx.Response:
+    async def _within_deadline(self, load: Callable[[], Awaitable[T]]) -> T:
+        """`load()`, given up after the load deadline: every page of it, however slowly bytes arrive.
+
+        httpx's read timeout bounds each read alone, so an API that sends a byte every few seconds would
+        hold the load (and every visitor waiting on it) for as long as it likes.
+        """
+        deadline = self.settings.load_deadline_seconds
         try:
-            response = await self._http.get(path, params=params)
+            async with asyncio.timeout(deadline):
+                return await load()
+        except TimeoutError as exc:
+            logger.warning("sensors API load took longer than %g s", deadline)
+            raise SensorsUnavailable(f"the sensors API did not answer within {deadline:g} s") from exc
+
+    async def _get(self, path: str, params: dict[str, str | int] | None = None) -> tuple[Any, httpx.Headers]:
+        """The JSON body and headers of a 200 answer; its body is read up to `max_response_bytes`."""
+        limit = self.settings.max_response_bytes
+        try:
+            async with self._http.stream("GET", path, params=params) as response:
+                if response.status_code == 404:
+                    raise SensorNotFound(path)
+                if response.status_code != 200:
+                    logger.warning("sensors API answered %s", response.status_code, extra={"path": path})
+                    raise SensorsUnavailable(f"the sensors API answered HTTP {response.status_code}")
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > limit:
+                    raise _too_large(path, limit)
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > limit:
+                        raise _too_large(path, limit)
+                headers = response.headers
         except httpx.HTTPError as exc:
             logger.warning("sensors API request failed", extra={"path": path, "error": repr(exc)})
             raise SensorsUnavailable(_describe(exc)) from exc
-        if response.status_code == 404:
-            raise SensorNotFound(path)
-        if response.status_code != 200:
-            logger.warning("sensors API answered %s", response.status_code, extra={"path": path})
-            raise SensorsUnavailable(f"the sensors API answered HTTP {response.status_code}")
-        return response
+        try:
+            return json.loads(body), headers
+        except ValueError as exc:
+            raise SensorsUnavailable("the sensors API answered with something that is not JSON") from exc
 
     async def _pages(self, path: str, params: dict[str, str | int]) -> list[Any]:
         """Every item of a paginated list, following X-Next-Cursor up to `max_pages` pages."""
@@ -84,15 +127,11 @@ class SensorsApi:
         cursor: str | None = None
         for _ in range(self.settings.max_pages):
             query = {**params, "limit": self.settings.page_size} | ({"cursor": cursor} if cursor else {})
-            response = await self._get(path, query)
-            try:
-                page = response.json()
-            except ValueError as exc:
-                raise SensorsUnavailable("the sensors API answered with something that is not JSON") from exc
+            page, headers = await self._get(path, query)
             if not isinstance(page, list):
                 raise SensorsUnavailable("the sensors API answered with an unexpected shape")
             items.extend(page)
-            cursor = response.headers.get(NEXT_CURSOR)
+            cursor = headers.get(NEXT_CURSOR)
             if not cursor:
                 return items
         logger.warning(
@@ -104,26 +143,21 @@ class SensorsApi:
         """Every sensor's latest snapshot."""
 
         async def load() -> list[Snapshot]:
-            return parse_many(Snapshot, await self._pages("/sensors", {}))
+            return parse_many(Snapshot, await self._within_deadline(lambda: self._pages("/sensors", {})))
 
-        result: list[Snapshot] = await self._cache.get(("sensors",), load)
-        return result
+        return await self._all.get("sensors", load)
 
     async def sensor(self, sensor_id: str) -> Snapshot:
         """One sensor's latest snapshot; SensorNotFound if the API does not know it."""
 
         async def load() -> Snapshot:
-            response = await self._get(f"/sensors/{quote(sensor_id, safe='')}")
-            try:
-                snapshot = parse_one(Snapshot, response.json())
-            except ValueError as exc:
-                raise SensorsUnavailable("the sensors API answered with something that is not JSON") from exc
+            body, _ = await self._within_deadline(lambda: self._get(f"/sensors/{quote(sensor_id, safe='')}"))
+            snapshot = parse_one(Snapshot, body)
             if snapshot is None:
                 raise SensorsUnavailable("the sensors API answered with a malformed sensor")
             return snapshot
 
-        result: Snapshot = await self._cache.get(("sensor", sensor_id), load)
-        return result
+        return await self._one.get(sensor_id, load)
 
     async def readings(self, sensor_id: str, window: timedelta) -> list[Reading]:
         """The sensor's readings of the last `window`, oldest first (may lag by the history TTL: merge the
@@ -132,8 +166,8 @@ class SensorsApi:
         async def load() -> list[Reading]:
             # No `until`: a reading stamped a little ahead of this clock must still show.
             params: dict[str, str | int] = {"since": _iso(datetime.now(UTC) - window)}
-            items = await self._pages(f"/sensors/{quote(sensor_id, safe='')}/readings", params)
+            path = f"/sensors/{quote(sensor_id, safe='')}/readings"
+            items = await self._within_deadline(lambda: self._pages(path, params))
             return sorted(parse_many(Reading, items), key=lambda reading: reading.ts)
 
-        result: list[Reading] = await self._history.get((sensor_id, window), load)
-        return result
+        return await self._history.get((sensor_id, window), load)

@@ -1,4 +1,4 @@
-"""Pure time-series maths: downsampling to what a chart can show, summary statistics, SVG geometry."""
+"""Pure time-series maths: downsampling to what a chart can show, gaps, summary statistics, SVG geometry."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ def stats(values: Sequence[float]) -> Stats | None:
 
 @dataclass(frozen=True)
 class Frame:
-    """Where a chart's data lands in SVG units: x from time, y from value, with padding inside."""
+    """Where a chart's data lands in SVG units: x from time over [start, end], y from value over
+    [low, high] (the axis's domain), with `pad` units kept free above and below."""
 
     width: float
     height: float
@@ -70,46 +71,53 @@ class Frame:
     high: float
     pad: float = 2.0
 
-    @classmethod
-    def fit(cls, points: Sequence[Point], width: float, height: float, start: float, end: float) -> Frame:
-        """A frame over [start, end] whose value range covers every point, never zero-height."""
-        values = [y for _, y in points] or [0.0]
-        low, high = min(values), max(values)
-        if high - low < 1e-9:
-            low, high = low - 1, high + 1
-        margin = (high - low) * 0.08
-        return cls(width, height, start, max(end, start + 1), low - margin, high + margin)
-
     def x(self, t: float) -> float:
-        return (t - self.start) / (self.end - self.start) * self.width
+        return (t - self.start) / max(self.end - self.start, 1e-9) * self.width
 
     def y(self, value: float) -> float:
         usable = self.height - 2 * self.pad
-        return self.pad + (self.high - value) / (self.high - self.low) * usable
+        return self.pad + (self.high - value) / max(self.high - self.low, 1e-12) * usable
 
 
-def path(points: Sequence[Point], frame: Frame, gap: float | None = None) -> str:
-    """An SVG path `d` through `points`, lifting the pen across silences longer than `gap` seconds."""
-    parts: list[str] = []
-    last_t: float | None = None
-    for t, value in points:
-        command = "M" if last_t is None or (gap is not None and t - last_t > gap) else "L"
-        parts.append(f"{command}{frame.x(t):.1f} {frame.y(value):.1f}")
-        last_t = t
-    return "".join(parts)
-
-
-def typical_gap(points: Sequence[Point], span: float) -> float:
-    """How long a silence must be to break the line: well past the usual spacing of readings."""
+def gap_threshold(points: Sequence[Point], span: float, width: float) -> float:
+    """How long a silence must be to show as a gap: well past the usual spacing of readings, and at
+    least a few units wide (a narrower one could not be seen)."""
+    visible = span / max(width, 1.0) * 4
     if len(points) < 3:
-        return span
+        return max(span, visible)
     steps = sorted(b[0] - a[0] for a, b in pairwise(points))
-    median = steps[len(steps) // 2]
-    return max(median * 5, span / 40)
+    return max(steps[len(steps) // 2] * 5, visible)
 
 
-def bucket_ticks(start: float, end: float, count: int) -> list[float]:
-    """`count` evenly spaced instants from start to end inclusive (axis labels)."""
-    if count < 2:
-        return [start]
-    return [start + (end - start) * i / (count - 1) for i in range(count)]
+def split_at_gaps(points: Sequence[Point], threshold: float) -> list[list[Point]]:
+    """The runs of `points` between silences longer than `threshold` seconds."""
+    runs: list[list[Point]] = []
+    for point in points:
+        if runs and point[0] - runs[-1][-1][0] <= threshold:
+            runs[-1].append(point)
+        else:
+            runs.append([point])
+    return runs
+
+
+def downsample_runs(runs: Sequence[Sequence[Point]], target: int) -> list[list[Point]]:
+    """Each run downsampled with LTTB, `target` points shared out by how many each run has.
+
+    Downsampling runs apart (not the whole series) keeps a gap a gap: LTTB picks one point per bucket,
+    and two picks may lie further apart than the silence that defines a gap.
+    """
+    total = sum(len(run) for run in runs)
+    if total <= target:
+        return [list(run) for run in runs]
+    return [lttb(run, max(min(len(run), 2), int(target * len(run) / total))) for run in runs]
+
+
+def path(runs: Sequence[Sequence[Point]], frame: Frame) -> str:
+    """An SVG path `d` through every run of two or more points, the pen lifted between runs."""
+    parts: list[str] = []
+    for run in runs:
+        if len(run) < 2:
+            continue  # a lone reading is drawn as a dot
+        for index, (t, value) in enumerate(run):
+            parts.append(f"{'L' if index else 'M'}{frame.x(t):.1f} {frame.y(value):.1f}")
+    return "".join(parts)

@@ -26,6 +26,11 @@ class DashboardSettings(ServiceSettings):
     history_ttl_seconds: Annotated[float, Field(ge=0, le=300)] = 10.0
     connect_timeout_seconds: Seconds = 1.0
     read_timeout_seconds: Seconds = 3.0
+    # One read of the sensors API, every page of it, ends by then however slowly its bytes arrive: the
+    # read timeout alone bounds each wait for a byte, not the whole answer.
+    load_deadline_seconds: Annotated[float, Field(gt=0, le=30)] = 5.0
+    # The largest answer read from the sensors API (a full page of 1000 snapshots is about 300 KiB).
+    max_response_bytes: Annotated[int, Field(ge=64 * 1024, le=64 * 1024 * 1024)] = 4 * 1024 * 1024
     sparkline_hours: Annotated[int, Field(ge=1, le=48)] = 6
     page_size: Annotated[int, Field(ge=10, le=1000)] = 1000  # the sensors API's largest page
     # Upper bound on pages followed for one chart, so a huge history cannot stall a page.

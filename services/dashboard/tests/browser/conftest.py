@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 FAKE_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "eu-west-1"}
+# Chromium runs in this zone (the machine and the server are on UTC): half an hour off any UTC hour, so a
+# time left in UTC cannot pass for local by accident.
+BROWSER_TZ = "America/St_Johns"
 SENSORS_TABLE, READINGS_TABLE = "browser-sensors", "browser-readings"
 
 
@@ -146,16 +150,21 @@ def tables() -> Iterator[Tables]:
     seeded = Tables(client, f"http://127.0.0.1:{port}")
     seed(seeded, datetime.now(UTC))
     yield seeded
+    # moto keeps its tables per process, not per server: the next module starts from empty tables.
+    for table in (SENSORS_TABLE, READINGS_TABLE):
+        client.delete_table(TableName=table)
     server.stop()
 
 
 def seed(tables: Tables, now: datetime) -> None:
-    """A day of history every 10 minutes for three rooms; a garden, a silent attic and a hostile sensor."""
+    """A day of history every 10 minutes for five rooms (one flat, one noisy, one with poor air), a room
+    added 10 minutes ago, a garden, a silent attic and a hostile sensor."""
     rooms = {
         "living-room": ("Living room", 21.0, 600.0),
         "kitchen": ("Kitchen", 23.0, 850.0),
         "bedroom": ("Bedroom", 19.0, 1100.0),
     }
+    noise = random.Random(20261126)
     for step in range(144, 0, -1):
         ts = now - timedelta(minutes=10 * step)
         day = math.sin(ts.timestamp() / 86400 * 2 * math.pi)
@@ -167,6 +176,15 @@ def seed(tables: Tables, now: datetime) -> None:
                 "co2": round(co2 + 220 * math.sin(step / 9 + offset) + 40 * wobble, 0),
             }
             tables.reading(sensor_id, ts, values)
+        # Flat: the same value all day. Noisy: a sensor's jitter around one value, the case where rounded
+        # labels used to repeat (20.6 / 20.6 / 20.5).
+        tables.reading("hallway", ts, {"temperature": 20.0, "pressure": 1012.6})
+        study = {"temperature": round(20.55 + noise.uniform(-0.05, 0.05), 3), "humidity": 45.0}
+        tables.reading("study", ts, study)
+        tables.reading("office", ts, {"temperature": 22.0, "co2": round(900 + 5 * (144 - step), 0)})
+    for step in range(60, 0, -1):  # readings every 10 s for the last 10 minutes only
+        ts = now - timedelta(seconds=10 * step)
+        tables.reading("nursery", ts, {"temperature": round(21.0 + step / 200, 2), "co2": 700.0})
     latest = {
         "living-room": {"temperature": 21.4, "humidity": 44.0, "co2": 612.0, "battery": 87.0},
         "kitchen": {"temperature": 23.1, "humidity": 52.0, "co2": 948.0, "pm25": 12.5},
@@ -174,6 +192,12 @@ def seed(tables: Tables, now: datetime) -> None:
     }
     for sensor_id, values in latest.items():
         tables.store(sensor_id, now - timedelta(seconds=30), values, name=rooms[sensor_id][0])
+    tables.store(
+        "hallway", now - timedelta(seconds=40), {"temperature": 20.0, "pressure": 1012.6}, name="Hallway"
+    )
+    tables.store("study", now - timedelta(seconds=50), {"temperature": 20.55, "humidity": 45.0}, name="Study")
+    tables.store("office", now - timedelta(seconds=20), {"temperature": 22.0, "co2": 1600.0}, name="Office")
+    tables.store("nursery", now, {"temperature": 21.0, "co2": 700.0}, name="Nursery")
     garden = {"temperature": 7.8, "pressure": 1012.6, "illuminance": 5400.0}
     tables.store("garden", now - timedelta(minutes=1), garden, name="Garden")
     tables.store("attic", now - timedelta(hours=5), {"temperature": 12.0, "battery": 8.0}, name="Attic")
@@ -219,15 +243,16 @@ def playwright() -> Iterator[Playwright]:
 
 
 def open_context(playwright: Playwright, **options: Any) -> BrowserContext:
-    """A fresh Chromium profile (its own --user-data-dir), headless, with the agreed flags."""
+    """A fresh Chromium profile (its own --user-data-dir), headless, with the agreed flags, in BROWSER_TZ."""
     profile = tempfile.mkdtemp(prefix="dashboard-chromium-")
+    settings: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}} | options
     return playwright.chromium.launch_persistent_context(
         profile,
         executable_path=CHROMIUM,
         headless=True,
         args=CHROMIUM_FLAGS,
-        viewport={"width": 1280, "height": 900},
-        **options,
+        env={**os.environ, "TZ": BROWSER_TZ},
+        **settings,
     )
 
 
@@ -273,3 +298,19 @@ def no_script_page(playwright: Playwright, dashboard: Service) -> Iterator[Page]
     context = open_context(playwright, java_script_enabled=False)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture(scope="module")
+def phone(playwright: Playwright, dashboard: Service) -> Iterator[BrowserContext]:
+    """A profile with a phone's screen: 390 CSS pixels wide."""
+    context = open_context(playwright, viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def phone_tab(phone: BrowserContext) -> Iterator[Tab]:
+    opened = Tab(phone.new_page())
+    opened.page.on("pageerror", lambda error: opened.errors.append(f"uncaught: {error}"))
+    yield opened
+    opened.page.close()

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 LIVE_DEADLINE = 5.0  # seconds from a reading being stored to it showing on an open page
+SEEDED = 10  # sensors the conftest's seed() stores
 
 
 def test_overview_shows_seeded_sensors_and_runs_nothing_hostile(
@@ -30,13 +31,13 @@ def test_overview_shows_seeded_sensors_and_runs_nothing_hostile(
     page.goto(dashboard.url + "/")
 
     table = page.locator("table#sensors")
-    expect(table.locator("tbody tr")).to_have_count(6)
+    expect(table.locator("tbody tr")).to_have_count(SEEDED)
     kitchen = table.locator("tbody tr", has_text="Kitchen")
     expect(kitchen).to_contain_text("23.1 °C")
     expect(kitchen).to_contain_text("948 ppm")
     expect(kitchen).to_contain_text("Live")
     expect(table.locator("tbody tr", has_text="Attic")).to_contain_text("Stale")
-    expect(page.locator("svg.spark")).to_have_count(3)  # the rooms with six hours of history
+    expect(page.locator("svg.spark")).to_have_count(7)  # the rooms with history
     hostile = table.get_by_role("link", name=tables.hostile_name)
     expect(hostile).to_have_text(tables.hostile_name)  # markup shown as text, not interpreted
     hostile.hover()
@@ -66,7 +67,7 @@ def test_sort_and_filter_happen_in_the_browser(dashboard: Service, tab: Tab) -> 
     page.get_by_label("Filter by name or id").fill("room")
     visible = page.locator("table#sensors tbody tr:visible")
     expect(visible).to_have_count(2)
-    expect(page.locator("#filter-count")).to_have_text("showing 2 of 6")
+    expect(page.locator("#filter-count")).to_have_text(f"showing 2 of {SEEDED}")
     assert tab.errors == []
 
 
@@ -159,7 +160,7 @@ def test_unknown_sensor_is_a_404_page(dashboard: Service, tab: Tab) -> None:
 def test_table_works_with_javascript_off(dashboard: Service, no_script_page: Page) -> None:
     page = no_script_page
     page.goto(dashboard.url + "/")
-    expect(page.locator("table#sensors tbody tr")).to_have_count(6)
+    expect(page.locator("table#sensors tbody tr")).to_have_count(SEEDED)
     expect(page.get_by_role("button", name="Filter")).to_be_visible()
 
     page.locator("th[data-key=co2] a").click()  # a real link: the server sorts
@@ -190,7 +191,7 @@ def test_outage_says_data_is_unavailable_and_recovers_by_itself(
         sensors_service.start()
 
     expect(page.locator("#live-content")).to_have_attribute("data-state", "ok", timeout=10_000)
-    expect(page.locator("table#sensors tbody tr")).to_have_count(6)
+    expect(page.locator("table#sensors tbody tr")).to_have_count(SEEDED)
     assert tab.errors == []
 
 

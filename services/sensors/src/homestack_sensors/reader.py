@@ -14,7 +14,7 @@ from anyio import CapacityLimiter
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import TypeAdapter
 
-from homestack_common import ApiError
+from homestack_common import ApiError, TtlCache
 from homestack_sensordata import (
     InvalidCursorError,
     ReadingOut,
@@ -22,7 +22,6 @@ from homestack_sensordata import (
     SensorStore,
     UnreadablePageError,
 )
-from homestack_sensors.cache import TtlCache
 
 logger = logging.getLogger("homestack.sensors")
 T = TypeVar("T")

@@ -1,5 +1,6 @@
-// homestack dashboard: sorting and filtering in the browser, and live updates by polling the
-// page's own HTML fragment (rendered and escaped by the server, so nothing here builds markup).
+// homestack dashboard: sorting and filtering in the browser, times in the browser's own zone, and live
+// updates by polling the page's own HTML fragment (rendered and escaped by the server, so nothing here
+// builds markup).
 
 const live = document.getElementById("live");
 const connection = document.getElementById("connection");
@@ -9,6 +10,80 @@ const params = new URLSearchParams(window.location.search);
 const sortState = { key: params.get("sort") || "name", order: params.get("order") === "desc" ? "desc" : "asc" };
 
 document.documentElement.classList.add("js");
+
+// The server writes every time in UTC (and says so); here they become the browser's local time. Labels
+// are built by hand, not with toLocaleString, so they read the same as the server's ("6 Dec 14:05:09").
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
+const pad = (n) => String(n).padStart(2, "0");
+const clockOf = (d) => `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+const dateOf = (d) => `${d.getDate()} ${MONTHS[d.getMonth()]}`;
+const dayOf = (d) => `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+
+function localText(d, format) {
+  const time = `${clockOf(d)}:${pad(d.getSeconds())}`;
+  return format === "time" ? time : `${dateOf(d)} ${time}`;
+}
+
+// The same rule as the server's ticks.time_labels, in local time: a clock, and the date under it where
+// the axis crosses midnight and a day begins (or a clock time repeats); a day step at midnight: the date.
+// The server puts ticks on whole steps of UTC; where the local zone is not a whole step off UTC (every
+// zone for 6-hour or day steps), move them onto whole steps of local time: 00:00, 06:00, ... here.
+function alignAxis(axis) {
+  const step = Number(axis.dataset.step) * 1000;
+  const [start, end] = [Date.parse(axis.dataset.start), Date.parse(axis.dataset.end)];
+  const [x0, x1] = [Number(axis.dataset.x0), Number(axis.dataset.x1)];
+  const offset = -new Date(start).getTimezoneOffset() * 60000;
+  const first = Math.ceil((start + offset) / step) * step - offset;
+  axis.querySelectorAll("text[data-ts]").forEach((label, i) => {
+    const moment = first + i * step;
+    const line = axis.querySelector(`line[data-tick="${i}"]`);
+    const inside = moment <= end;
+    label.style.display = line.style.display = inside ? "" : "none";
+    if (!inside) return;
+    const x = x0 + ((moment - start) / (end - start)) * (x1 - x0);
+    label.dataset.ts = new Date(moment).toISOString();
+    for (const node of [label, label.querySelector(".date")]) node.setAttribute("x", x.toFixed(1));
+    line.setAttribute("x1", x.toFixed(1));
+    line.setAttribute("x2", x.toFixed(1));
+    label.setAttribute("text-anchor", x > x1 - 26 ? "end" : x < x0 + 4 ? "start" : "middle");
+  });
+}
+
+function localizeAxis(axis) {
+  alignAxis(axis);
+  const labels = Array.from(axis.querySelectorAll("text[data-ts]")).filter((l) => l.style.display !== "none");
+  const moments = labels.map((label) => new Date(label.dataset.ts));
+  const clocks = moments.map(clockOf);
+  const daySteps = Number(axis.dataset.step) >= 86400;
+  const crosses = dayOf(new Date(axis.dataset.start)) !== dayOf(new Date(axis.dataset.end));
+  moments.forEach((moment, i) => {
+    const [clock, date] = [labels[i].querySelector(".clock"), labels[i].querySelector(".date")];
+    if (daySteps && clocks[i] === "00:00") {
+      [clock.textContent, date.textContent] = [dateOf(moment), ""];
+      return;
+    }
+    const newDay = i === 0 || dayOf(moments[i - 1]) !== dayOf(moment);
+    const repeated = clocks.filter((c) => c === clocks[i]).length > 1;
+    clock.textContent = clocks[i];
+    date.textContent = crosses && (newDay || repeated) ? dateOf(moment) : "";
+  });
+}
+
+function localize(root) {
+  for (const el of root.querySelectorAll("time[data-local]")) {
+    el.textContent = localText(new Date(el.dateTime), el.dataset.local);
+  }
+  for (const el of root.querySelectorAll("time[data-local-title]")) {
+    el.title = localText(new Date(el.dateTime), "datetime");
+  }
+  for (const el of root.querySelectorAll(".tz")) el.textContent = zone;
+  for (const axis of root.querySelectorAll("g.x-axis")) localizeAxis(axis);
+}
+
+localize(document);
+const tzNote = document.getElementById("tz-note");
+if (tzNote) tzNote.textContent = `Times are in your time zone (${zone})`;
 
 function sensorTable() {
   return document.getElementById("sensors");
@@ -93,6 +168,7 @@ function swap(next) {
   const openDetails = Array.from(current.querySelectorAll("details[open]"), (d) => d.id).filter(Boolean);
   const scroller = current.querySelector(".table-wrap");
   const scrollLeft = scroller ? scroller.scrollLeft : 0;
+  localize(next);
   current.replaceWith(document.adoptNode(next));
   for (const id of openDetails) document.getElementById(id)?.setAttribute("open", "");
   const newScroller = next.querySelector(".table-wrap");
