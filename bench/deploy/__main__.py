@@ -94,7 +94,9 @@ def deployer(reg: Registry, poll: float) -> Deployer:
     """A Deployer as `expressway deploy` builds one, with a health endpoint that always serves VERSION."""
     transport = httpx.MockTransport(lambda _: httpx.Response(200, json={"version": VERSION}))
     prober = HttpProber(transport, poll=poll)
-    return Deployer(reg, "prod", GivenImages(IMAGE), prober, VERSION, lambda _: None, Options(poll=poll))
+    # The emulation's IAM is consistent at once, as the local cloud's: no settle time (the CLI does the same).
+    options = Options(poll=poll, iam_settle=0.0)
+    return Deployer(reg, "prod", GivenImages(IMAGE), prober, VERSION, lambda _: None, options)
 
 
 def timed(action: Callable[[], Any]) -> float:

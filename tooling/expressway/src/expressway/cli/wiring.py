@@ -48,7 +48,9 @@ def make_deployer(
 ) -> Deployer:
     """A Deployer wired from the command line; tests pass their own seams."""
     environment = reg.environment(env)
-    base = options or Options(poll=LOCAL_POLL if environment.endpoint else AWS_POLL)
+    local = environment.endpoint is not None
+    # The local cloud's IAM is consistent at once: no settle time there.
+    base = options or Options(poll=LOCAL_POLL if local else AWS_POLL, iam_settle=0.0 if local else 10.0)
     if isinstance(verb, o.Deploy | o.Rollback):
         allow = isinstance(verb, o.Deploy) and verb.allow_new_alb
         options = dataclasses.replace(

@@ -16,6 +16,7 @@ from expressway.aws.ecs import is_propagation_error
 from expressway.aws.logs import Logs
 from expressway.deploy import prerequisites as support
 from expressway.deploy.target import Target
+from expressway.deploy.verify import verify
 from expressway.deploy.waiting import Clock, Deadline, Prober, wait_for_deployment
 from expressway.deploy.watch import Watch
 from expressway.errors import AwsError, DeployError
@@ -41,6 +42,10 @@ class Options:
     alb_places: int = capacity.PER_ALB
     propagation_timeout: float = 300.0
     watch_interval: float = 5.0  # how often a running deployment is checked for failures that end it
+    # After a run creates or changes an IAM role or policy, wait this long before the first create or
+    # update that uses it: IAM changes take a while to be effective everywhere ("Troubleshoot IAM",
+    # changes that I make are not always immediately visible). Retries of propagation errors follow.
+    iam_settle: float = 10.0
     clock: Clock = field(default_factory=Clock)
 
 
@@ -90,6 +95,7 @@ class Deployer:
         self._urls: dict[str, str] = {}
         self._shared = threading.Lock()
         self._shared_done = False
+        self._iam_changed = False
         self._placed: int | None = None
 
     def facts(self) -> Facts:
@@ -181,7 +187,9 @@ class Deployer:
         if step.action == "create":
             self._check_capacity(key)
         self._ensure_shared()
-        support.ensure_service(self.registry, self.env, desired, lambda m: self.say(f"{key}: {m}"))
+        if support.ensure_service(self.registry, self.env, desired, lambda m: self.say(f"{key}: {m}")):
+            self._iam_changed = True
+        self._settle_iam(key)
         previous = observed.current_deployment if observed else None
         started = datetime.now(UTC) - timedelta(seconds=5)
         current = self._apply(key, step, desired)
@@ -194,8 +202,19 @@ class Deployer:
     def _ensure_shared(self) -> None:
         with self._shared:
             if not self._shared_done:
-                support.ensure_shared(self.registry, self.env, self.facts().arns, self.say)
+                if support.ensure_shared(self.registry, self.env, self.facts().arns, self.say):
+                    self._iam_changed = True
                 self._shared_done = True
+
+    def _settle_iam(self, key: str) -> None:
+        """Give IAM changes of this run time to take effect, once, before the call that uses them."""
+        with self._shared:
+            changed, self._iam_changed = self._iam_changed, False
+        if changed and self.options.iam_settle > 0:
+            self.say(
+                f"{key}: waiting {self.options.iam_settle:.0f}s for new IAM roles and policies to take effect"
+            )
+            self.options.clock.sleep(self.options.iam_settle)
 
     def _check_capacity(self, key: str) -> None:
         """Refuse a create that would open another ALB; parallel creates of one run count each other."""
@@ -291,15 +310,8 @@ class Deployer:
         return f"\n  last log lines:{tail}\n  recent events:{events}"
 
     def _verify(self, key: str, observed: LiveService | None, version: str) -> str:
-        url = observed.url if observed else None
-        if url is None:
-            raise DeployError(
-                f"deploy {key}: the service reports no endpoint", hint="run `expressway status`"
-            )
-        if not self.options.verify:
-            self.say(f"{key}: health check SKIPPED (--no-verify): not checked that {url} serves {version}")
-            return url
-        health = (observed.active.health_path if observed and observed.active else None) or "/health"
-        answer = self.prober.verify(f"{url}{health}", version, self.options.verify_timeout)
-        self.say(f"{key}: {url}{health} answered {answer}")
-        return url
+        options = self.options
+        return verify(
+            self.target, self.prober, key, observed, version, self.say,
+            enabled=options.verify, timeout=options.verify_timeout, poll=options.poll, clock=options.clock,
+        )  # fmt: skip

@@ -11,6 +11,7 @@ from expressway.aws.logs import Logs
 from expressway.aws.ssm import Ssm
 from expressway.plan import policies
 from expressway.plan.arns import INFRASTRUCTURE_MANAGED_POLICY, Arns
+from expressway.plan.deployer_policy import SERVICE_LINKED
 from expressway.plan.desired import Spec
 from expressway.registry import Registry, resolve
 from expressway.registry.names import TAG_ENVIRONMENT, TAG_PROJECT, Names
@@ -20,13 +21,21 @@ def _tags(names: Names) -> dict[str, str]:
     return {TAG_PROJECT: names.project, TAG_ENVIRONMENT: names.env}
 
 
-def ensure_shared(registry: Registry, env: str, arns: Arns, say: Callable[[str], None]) -> None:
-    """Resources every service of the environment shares: cluster, infrastructure role, tables."""
+def ensure_shared(registry: Registry, env: str, arns: Arns, say: Callable[[str], None]) -> bool:
+    """Resources every service of the environment shares: the service-linked roles Express relies on,
+    cluster, infrastructure role, tables. True when an IAM role or policy changed (IAM takes time to
+    make a change effective everywhere)."""
     environment = registry.environment(env)
     names = Names.of(registry, env)
+    iam = Iam(environment)
+    # Express's infrastructure policy may create the ELB and autoscaling roles itself, but a fresh
+    # account can see ALBs stuck provisioning until they exist; ECS needs its own for Fargate tasks.
+    linked = iam.ensure_service_linked_roles(SERVICE_LINKED)
+    for service in linked:
+        say(f"created the service-linked role of {service}")
     if Ecs(environment).ensure_cluster(names.cluster):
         say(f"created cluster {names.cluster}")
-    changed = Iam(environment).ensure_role(
+    changed = iam.ensure_role(
         names.infrastructure_role,
         policies.trust(policies.ECS_PRINCIPAL),
         [arns.managed_policy(INFRASTRUCTURE_MANAGED_POLICY)],
@@ -40,19 +49,23 @@ def ensure_shared(registry: Registry, env: str, arns: Arns, say: Callable[[str],
         done = dynamo.ensure_table(names.table(key), table, _tags(names))
         if done:
             say(f"table {names.table(key)}: {', '.join(done)}")
+    return bool(linked or changed)
 
 
-def ensure_service(registry: Registry, env: str, spec: Spec, say: Callable[[str], None]) -> None:
-    """The service's own resources: execution and task roles, checked secrets, log group."""
+def ensure_service(registry: Registry, env: str, spec: Spec, say: Callable[[str], None]) -> bool:
+    """The service's own resources: execution and task roles, checked secrets, log group. True when an
+    IAM role or policy changed."""
     environment = registry.environment(env)
     names = Names.of(registry, env)
     tags = names.tags(spec.key)
     iam = Iam(environment)
     # Neither role gets an AWS managed policy: an inline one scoped to this service does each job.
+    iam_changed = False
     for role, inline in ((spec.execution_role, spec.execution_policy), (spec.task_role, spec.task_policy)):
         changed = iam.ensure_role(role, policies.trust(policies.TASKS_PRINCIPAL), [], inline, tags)
         if changed:
             say(f"role {role}: {', '.join(changed)}")
+            iam_changed = True
     ssm = {
         var: ref[4:]
         for var, ref in resolve(registry, spec.key, env).secrets.items()
@@ -61,3 +74,4 @@ def ensure_service(registry: Registry, env: str, spec: Spec, say: Callable[[str]
     Ssm(environment).check_parameters(ssm)
     if Logs(environment).ensure_group(spec.log_group, spec.log_retention_days, tags):
         say(f"created log group {spec.log_group} ({spec.log_retention_days} days)")
+    return iam_changed
