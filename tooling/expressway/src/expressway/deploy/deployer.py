@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from expressway.aws.ecs import is_propagation_error
 from expressway.aws.logs import Logs
+from expressway.aws.servicequotas import ServiceQuotas
 from expressway.deploy import prerequisites as support
 from expressway.deploy.target import Target
 from expressway.deploy.verify import verify
@@ -204,6 +205,10 @@ class Deployer:
             if not self._shared_done:
                 if support.ensure_shared(self.registry, self.env, self.facts().arns, self.say):
                     self._iam_changed = True
+                quota = ServiceQuotas(self.environment).fargate_vcpus()
+                warning = capacity.quota_warning(self.registry, self.env, quota)
+                if warning:
+                    self.say(warning)
                 self._shared_done = True
 
     def _settle_iam(self, key: str) -> None:

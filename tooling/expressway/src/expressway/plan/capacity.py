@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from expressway.errors import DeployError
 from expressway.plan.pricing import Prices
 from expressway.plan.steps import AlbSlots, Step
-from expressway.registry import Environment
+from expressway.registry import Environment, Registry, resolve
 
 PER_ALB = 25
 
@@ -25,6 +25,28 @@ class Capacity:
     def full(self, places: int = PER_ALB) -> bool:
         """True when every ALB in use is full, so one more service means one more ALB."""
         return self.used > 0 and self.used % places == 0
+
+
+def fleet_vcpus(registry: Registry, env: str) -> float:
+    """vCPUs the whole fleet of `env` can hold at once: every service at `scaling.max` tasks, twice
+    over while a deployment runs old and new tasks side by side (Express's canary; aws-facts.md)."""
+    return 2 * sum(
+        resolve(registry, key, env).cpu / 1024 * resolve(registry, key, env).scaling.max
+        for key in registry.services
+    )
+
+
+def quota_warning(registry: Registry, env: str, quota: float | None) -> str | None:
+    """A warning when the fleet at its maximum could exceed the account's Fargate vCPU quota."""
+    needed = fleet_vcpus(registry, env)
+    if quota is None or needed <= quota:
+        return None
+    return (
+        f"warning: at their scaling maximum, during a deployment, the services of {env} could run "
+        f"{needed:g} Fargate vCPUs; the account's quota in {registry.environment(env).region} is "
+        f"{quota:g}: tasks beyond it will not start (raise it in Service Quotas: "
+        "Fargate On-Demand vCPU resource count)"
+    )
 
 
 def alb_month(prices: Prices, zones: int, public: bool) -> float:

@@ -30,6 +30,9 @@ class EmulatorConfig:
     # "homestack-local-sensors" answers at sensors.localhost (as a person would type it).
     local_strip_prefix: str = ""
     services_per_alb: int = 25
+    # Service Quotas' "Fargate On-Demand vCPU resource count" (fargate/L-3032A538); moto knows no
+    # Fargate quotas. The default is an established account's; a new account's can be far lower.
+    fargate_vcpus: int = 100
 
     def __post_init__(self) -> None:
         # Settings also arrive as JSON over HTTP, so the annotations are checked at run time.
@@ -37,6 +40,7 @@ class EmulatorConfig:
             check_seconds(name, getattr(self, name))
         check_count("settle_reads", self.settle_reads, minimum=0)
         check_count("services_per_alb", self.services_per_alb, minimum=1)
+        check_count("fargate_vcpus", self.fargate_vcpus, minimum=0)
         if self.local_port is not None:
             check_count("local_port", self.local_port, minimum=1)
             if self.local_port > 65535:

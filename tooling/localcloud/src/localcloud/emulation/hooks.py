@@ -11,8 +11,9 @@ from moto.core.base_backend import BackendDict
 from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api._internal import urls as moto_api_urls
+from moto.servicequotas.models import ServiceQuotasBackend
 
-from . import control, guards, responses
+from . import control, guards, quotas, responses
 from .config import restore_baseline
 from .faults import faults
 
@@ -74,6 +75,9 @@ def install() -> None:
                 faults.clear()
 
             setattr(BackendDict, "reset", classmethod(_mark(reset)))  # noqa: B010
+        if not _ours(ServiceQuotasBackend.__dict__["get_service_quota"]):
+            wrapped = quotas.get_service_quota(ServiceQuotasBackend.__dict__["get_service_quota"])
+            setattr(ServiceQuotasBackend, "get_service_quota", _mark(wrapped))  # noqa: B010
         paths: dict[str, Any] = moto_api_urls.url_paths
         paths.setdefault("{0}" + control.CONFIG_PATH, control.config_endpoint)
         paths.setdefault("{0}" + control.FAULTS_PATH, control.faults_endpoint)
