@@ -3,6 +3,7 @@
 ExpresswayError          base; the CLI prints it (and its hint) and exits 1, never a traceback
 ├── ConfigError          services.toml is missing, malformed or invalid
 ├── UsageError           the command line names something that does not exist
+├── CredentialsError     no usable AWS credentials for the environment
 ├── AwsError             an AWS call failed (after retries); carries the operation and error code
 │   └── NotFoundError    the resource asked for does not exist
 └── DeployError          a deployment ran but did not succeed (rollback, timeout, failed health)
@@ -33,6 +34,10 @@ class ConfigError(ExpresswayError):
 
 class UsageError(ExpresswayError):
     """Raised when a command-line argument names an unknown service or environment."""
+
+
+class CredentialsError(ExpresswayError):
+    """Raised when no AWS credentials can be found (or the profile named does not exist)."""
 
 
 class AwsError(ExpresswayError):

@@ -12,7 +12,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-from expressway.errors import AwsError, ExpresswayError, NotFoundError
+from expressway.errors import AwsError, CredentialsError, ExpresswayError, NotFoundError
 from expressway.registry import Environment
 
 T = TypeVar("T")
@@ -112,12 +112,12 @@ def wrapped(what: str) -> Iterator[None]:
             f"{what}: {code}: {message}", operation=operation, code=code, hint=_HINTS.get(code)
         ) from exc
     except botocore.exceptions.NoCredentialsError as exc:
-        raise ExpresswayError(
+        raise CredentialsError(
             f"{what}: no AWS credentials found",
             hint="set AWS_PROFILE, add `profile` to the environment in services.toml, or `aws configure`",
         ) from exc
     except botocore.exceptions.ProfileNotFound as exc:
-        raise ExpresswayError(f"{what}: {exc}", hint="check `profile` in services.toml") from exc
+        raise CredentialsError(f"{what}: {exc}", hint="check `profile` in services.toml") from exc
     except botocore.exceptions.EndpointConnectionError as exc:
         raise ExpresswayError(
             f"{what}: cannot reach {exc.kwargs.get('endpoint_url', 'AWS')}",

@@ -6,11 +6,14 @@ adds images, a prober and a version on top of one.
 
 from __future__ import annotations
 
+import socket
 import threading
+from urllib.parse import urlsplit
 
 from expressway.aws.ec2 import Network, network, vpcs_of
 from expressway.aws.ecs import Ecs
 from expressway.aws.sts import Identity, identity
+from expressway.errors import CredentialsError
 from expressway.plan.arns import Arns
 from expressway.plan.live import LiveService
 from expressway.registry import Environment, Names, Registry
@@ -37,11 +40,28 @@ class Target:
         return self.environment.endpoint is not None
 
     def identity(self) -> Identity:
-        """Who is calling, in which account (looked up once)."""
+        """Who is calling, in which account (looked up once); a missing identity names the environment."""
         with self._lock:
             if self._identity is None:
-                self._identity = identity(self.environment)
+                try:
+                    self._identity = identity(self.environment)
+                except CredentialsError as exc:
+                    raise CredentialsError(
+                        f"environment {self.env}: {exc.message}", hint=self._credentials_hint(exc.hint)
+                    ) from exc
             return self._identity
+
+    def _credentials_hint(self, hint: str | None) -> str | None:
+        """The hint, plus the local environment to use when its local cloud is running."""
+        running = [
+            name
+            for name, environment in self.registry.environments.items()
+            if name != self.env and environment.endpoint and _answers(environment.endpoint)
+        ]
+        if not running:
+            return hint
+        more = f"the local cloud is running: pass `--env {running[0]}` to use it"
+        return f"{more}; otherwise {hint}" if hint else more
 
     def network(self) -> Network:
         """The VPC and the one subnet list every service of the environment shares (looked up once)."""
@@ -91,3 +111,15 @@ class Target:
             if all(have.get(k) == v for k, v in same.items()):
                 return other
         return None
+
+
+def _answers(endpoint: str) -> bool:
+    """True when something listens at the endpoint's host and port (loopback only; 0.2 s at most)."""
+    where = urlsplit(endpoint)
+    if where.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return False
+    try:
+        with socket.create_connection((where.hostname, where.port or 80), timeout=0.2):
+            return True
+    except OSError:
+        return False

@@ -228,7 +228,8 @@ def scaffold(root: Path, name: str, *, lock: Locker = run_uv_lock) -> Scaffolded
         next_commands=(
             f'nox -s "tests({name})"',
             "nox -s lint typecheck",
-            f"nox -s plan -- {name}",
-            f"nox -s deploy -- {name}",
+            f"nox -s deploy -- {name} --env local   # into the running local cloud (`nox -s dev`)",
+            f"nox -s plan -- {name} --env prod",
+            f"nox -s deploy -- {name} --env prod",
         ),
     )

@@ -109,13 +109,22 @@ class StatusRow:
         return self.version is not None and self.version == self.head
 
 
+def short_version(version: str) -> str:
+    """A commit's first 12 characters, keeping a `-dirty` mark: a version from uncommitted changes
+    is not the commit it names."""
+    sha, dirty, _ = version.partition("-dirty")
+    return sha[:12] + dirty
+
+
 _COLUMNS = ("SERVICE", "STATE", "URL", "VERSION", "TASKS", "LAST DEPLOY", "ALB")
 
 
 def _cells(row: StatusRow) -> tuple[str, ...]:
     version = "-"
     if row.version:
-        version = row.version[:12] + ("" if row.current else f" (HEAD {(row.head or '?')[:12]})")
+        version = short_version(row.version) + (
+            "" if row.current else f" (HEAD {short_version(row.head or '?')})"
+        )
     tasks = "-" if row.desired is None else f"{row.running or 0}/{row.desired}"
     alb = "-"
     if row.load_balancer:
