@@ -10,10 +10,11 @@ import moto
 from moto.core.base_backend import BackendDict
 from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.iam.models import IAMBackend
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.servicequotas.models import ServiceQuotasBackend
 
-from . import control, guards, quotas, responses
+from . import control, guards, quotas, responses, service_linked
 from .config import restore_baseline
 from .faults import faults
 
@@ -78,6 +79,11 @@ def install() -> None:
         if not _ours(ServiceQuotasBackend.__dict__["get_service_quota"]):
             wrapped = quotas.get_service_quota(ServiceQuotasBackend.__dict__["get_service_quota"])
             setattr(ServiceQuotasBackend, "get_service_quota", _mark(wrapped))  # noqa: B010
+        if not _ours(IAMBackend.__dict__["create_service_linked_role"]):
+            linked = service_linked.create_service_linked_role(
+                IAMBackend.__dict__["create_service_linked_role"]
+            )
+            setattr(IAMBackend, "create_service_linked_role", _mark(linked))  # noqa: B010
         paths: dict[str, Any] = moto_api_urls.url_paths
         paths.setdefault("{0}" + control.CONFIG_PATH, control.config_endpoint)
         paths.setdefault("{0}" + control.FAULTS_PATH, control.faults_endpoint)
