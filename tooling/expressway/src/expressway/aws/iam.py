@@ -8,6 +8,8 @@ from urllib.parse import unquote
 
 from expressway.aws.session import client, run
 from expressway.errors import AwsError, NotFoundError
+from expressway.plan.arns import parse_arn
+from expressway.plan.deployer_policy import SERVICE_LINKED_ROLES
 from expressway.registry import Environment
 
 INLINE_POLICY = "expressway"
@@ -90,6 +92,46 @@ class Iam:
         """Make sure each of these services has its service-linked role; the ones created."""
         return [service for service in services if ensure_service_linked_role(self.api, service)]
 
+    def service_linked_role(self, service: str) -> bool:
+        """True when the service-linked role of `service` exists."""
+        try:
+            run(
+                f"read the service-linked role of {service}",
+                self.api.get_role,
+                RoleName=SERVICE_LINKED_ROLES[service],
+            )
+        except NotFoundError:
+            return False
+        return True
+
+    def denied_actions(
+        self, caller_arn: str, checks: list[tuple[list[str], str, dict[str, str]]]
+    ) -> list[str] | None:
+        """Actions IAM's policy simulator says the caller may not perform (each with its resource and
+        condition context); None when the simulator cannot be used (no permission, or no simulator)."""
+        principal = _principal(caller_arn)
+        denied: list[str] = []
+        try:
+            for actions, resource, context in checks:
+                entries = [
+                    {"ContextKeyName": k, "ContextKeyValues": [v], "ContextKeyType": "string"}
+                    for k, v in context.items()
+                ]
+                found = run(
+                    "simulate the deployer's permissions",
+                    self.api.simulate_principal_policy,
+                    PolicySourceArn=principal,
+                    ActionNames=actions,
+                    ResourceArns=[resource],
+                    ContextEntries=entries,
+                )
+                denied += [
+                    r["EvalActionName"] for r in found["EvaluationResults"] if r["EvalDecision"] != "allowed"
+                ]
+        except (AwsError, NotImplementedError):
+            return None
+        return sorted(set(denied))
+
     def inline_policy(self, name: str) -> dict[str, Any] | None:
         """The role's expressway inline policy, or None."""
         try:
@@ -126,3 +168,13 @@ def ensure_service_linked_role(api: Any, service: str) -> bool:
             return False
         raise
     return True
+
+
+def _principal(caller_arn: str) -> str:
+    """The IAM principal behind a caller ARN: an assumed role's session is its role (path `/` assumed:
+    STS does not say the role's path)."""
+    parsed = parse_arn(caller_arn)
+    if parsed and parsed[1] == "sts" and parsed[4].startswith("assumed-role/"):
+        role = parsed[4].split("/")[1]
+        return f"arn:{parsed[0]}:iam::{parsed[3]}:role/{role}"
+    return caller_arn

@@ -26,6 +26,7 @@ from expressway.deploy.version import git_version
 from expressway.errors import ConfigError, ExpresswayError, UsageError
 from expressway.ops.cost import cost_json, cost_text, estimate
 from expressway.ops.destroy import destroy
+from expressway.ops.doctor import doctor, report_json, report_text
 from expressway.ops.logs import parse_since, tail
 from expressway.ops.scaffold import scaffold
 from expressway.ops.status import rows
@@ -101,6 +102,10 @@ def run(argv: Sequence[str], console: Console, factory: DeployerFactory | None =
             emit = lambda line: console.data(line + "\n")  # noqa: E731
             tail(Logs(reg.environment(env)), group, since, emit, raw=verb.json, follow=verb.follow)
             return 0
+        case o.Doctor():
+            checks = doctor(Target(reg, env))
+            console.data(report_json(env, checks) if verb.json else report_text(env, checks))
+            return 1 if any(check.outcome == "FAIL" for check in checks) else 0
         case o.Policy():
             console.data(json.dumps(_policy(verb, Target(reg, env)), indent=2) + "\n")
             return 0

@@ -101,6 +101,11 @@ class Cost(Common):
 
 
 @dataclass(frozen=True)
+class Doctor(Common):
+    json: bool = False
+
+
+@dataclass(frozen=True)
 class Policy(Common):
     account: str | None = None  # with partition: print offline, without asking STS
     partition: str | None = None
@@ -127,5 +132,6 @@ Verb = (
     | Logs
     | Cost
     | Policy
+    | Doctor
     | Dev
 )

@@ -150,6 +150,12 @@ def build() -> argparse.ArgumentParser:
     cost.add_argument("--prices", type=Path, help="TOML file whose [prices] replace built-in figures.")
     cost.add_argument("--zones", type=int, help="Availability zones the ALB spans (default: subnets or 3).")
 
+    doctor = verbs.add_parser(
+        "doctor", help="Check what a first deploy to ENV needs (credentials, network, quotas, ...)."
+    )
+    _env(doctor)
+    _json(doctor, "the checks")
+
     policy = verbs.add_parser(
         "policy", help="Print the least-privilege IAM policy (JSON) of the identity that deploys ENV."
     )
@@ -227,6 +233,8 @@ def parse(argv: Sequence[str]) -> o.Verb:
             return o.Logs(**c, service=a.service, since=a.since, follow=a.follow, json=a.json)
         case "cost":
             return o.Cost(**c, json=a.json, prices=a.prices, zones=a.zones)
+        case "doctor":
+            return o.Doctor(**c, json=a.json)
         case "policy":
             return o.Policy(**c, account=a.account, partition=a.partition)
         case "dev":

@@ -20,11 +20,12 @@ from expressway.registry import Names, Registry, resolve
 # assumes the infrastructure role, ECS tasks the execution and task roles.
 PASSED_TO = ["ecs.amazonaws.com", "ecs-tasks.amazonaws.com"]
 # Service-linked roles Express relies on: created if missing before the first deploy.
-SERVICE_LINKED = [
-    "ecs.amazonaws.com",
-    "elasticloadbalancing.amazonaws.com",
-    "ecs.application-autoscaling.amazonaws.com",
-]
+SERVICE_LINKED_ROLES = {
+    "ecs.amazonaws.com": "AWSServiceRoleForECS",
+    "elasticloadbalancing.amazonaws.com": "AWSServiceRoleForElasticLoadBalancing",
+    "ecs.application-autoscaling.amazonaws.com": "AWSServiceRoleForApplicationAutoScaling_ECSService",
+}
+SERVICE_LINKED = list(SERVICE_LINKED_ROLES)
 FARGATE_VCPU_QUOTA = "L-3032A538"  # Service Quotas: "Fargate On-Demand vCPU resource count"
 
 
@@ -38,6 +39,24 @@ def _allow(sid: str, actions: list[str], resources: list[str] | str, **condition
     if condition:
         statement["Condition"] = condition
     return statement
+
+
+def simulations(policy: dict[str, Any]) -> list[tuple[list[str], str, dict[str, str]]]:
+    """(actions, one resource, condition context) per statement: what IAM's policy simulator needs to
+    check a caller against the policy (a resource with wildcards becomes one concrete name)."""
+    found = []
+    for statement in policy["Statement"]:
+        actions = [statement["Action"]] if isinstance(statement["Action"], str) else list(statement["Action"])
+        resources = statement["Resource"]
+        resource = resources if isinstance(resources, str) else resources[0]
+        concrete = resource if resource == "*" else resource.replace("*", "expressway-doctor")
+        context = {
+            key: (value if isinstance(value, str) else value[0])
+            for operator in (statement.get("Condition") or {}).values()
+            for key, value in operator.items()
+        }
+        found.append((actions, concrete, context))
+    return found
 
 
 def deployer_policy(registry: Registry, env: str, arns: Arns) -> dict[str, Any]:
