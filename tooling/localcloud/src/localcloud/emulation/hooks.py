@@ -8,13 +8,14 @@ from typing import Any
 
 import moto
 from moto.core.base_backend import BackendDict
+from moto.ec2.models import EC2Backend
 from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.iam.models import IAMBackend
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.servicequotas.models import ServiceQuotasBackend
 
-from . import control, guards, quotas, responses, service_linked
+from . import control, default_vpc, guards, quotas, responses, service_linked
 from .config import restore_baseline
 from .faults import faults
 
@@ -76,17 +77,20 @@ def install() -> None:
                 faults.clear()
 
             setattr(BackendDict, "reset", classmethod(_mark(reset)))  # noqa: B010
-        if not _ours(ServiceQuotasBackend.__dict__["get_service_quota"]):
-            wrapped = quotas.get_service_quota(ServiceQuotasBackend.__dict__["get_service_quota"])
-            setattr(ServiceQuotasBackend, "get_service_quota", _mark(wrapped))  # noqa: B010
-        if not _ours(IAMBackend.__dict__["create_service_linked_role"]):
-            linked = service_linked.create_service_linked_role(
-                IAMBackend.__dict__["create_service_linked_role"]
-            )
-            setattr(IAMBackend, "create_service_linked_role", _mark(linked))  # noqa: B010
+        # What other moto services leave out that a deploy relies on.
+        _wrap(ServiceQuotasBackend, "get_service_quota", quotas.get_service_quota)
+        _wrap(IAMBackend, "create_service_linked_role", service_linked.create_service_linked_role)
+        _wrap(EC2Backend, "create_default_vpc", default_vpc.create_default_vpc)
         paths: dict[str, Any] = moto_api_urls.url_paths
         paths.setdefault("{0}" + control.CONFIG_PATH, control.config_endpoint)
         paths.setdefault("{0}" + control.FAULTS_PATH, control.faults_endpoint)
+
+
+def _wrap(cls: type, name: str, wrapper: Any) -> None:
+    """Replace `cls.name` (its own or inherited) with `wrapper(original)`, once."""
+    current = getattr(cls, name)
+    if not _ours(current):
+        setattr(cls, name, _mark(wrapper(current)))
 
 
 def _operation(name: str) -> Any:
