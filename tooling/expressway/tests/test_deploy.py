@@ -45,6 +45,10 @@ def test_first_deploy_creates_roles_table_log_group_and_the_service_as_requested
         "homestack-prod-infrastructure",
         "homestack-prod-sensors-execution",
         "homestack-prod-sensors-task",
+        # the service-linked roles Express relies on, made on the first deploy to a fresh account
+        "AWSServiceRoleForECS",
+        "AWSServiceRoleForElasticLoadBalancing",
+        "AWSServiceRoleForApplicationAutoScaling_ECSService",
     }
     tables = boto3.client("dynamodb").list_tables()["TableNames"]
     assert sorted(tables) == ["homestack-prod-readings", "homestack-prod-sensors"]
@@ -185,7 +189,7 @@ def test_deploy_interrupted_between_steps_converges_when_run_again(
     assert any("SUCCESSFUL" in line for line in said)
     assert len(boto3.client("ecs").list_services(cluster="homestack-prod")["serviceArns"]) == 1
     roles = [r["RoleName"] for r in boto3.client("iam").list_roles()["Roles"]]
-    assert len(roles) == len(set(roles)) == 3
+    assert len(roles) == len(set(roles)) == 3 + 3  # ours, and the three service-linked roles
 
 
 def test_wrong_version_at_the_health_url_fails_the_deploy(

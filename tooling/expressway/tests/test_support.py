@@ -14,6 +14,7 @@ from expressway.aws.sts import identity
 from expressway.deploy import prerequisites as support
 from expressway.errors import AwsError, DeployError, ExpresswayError
 from expressway.plan import policies
+from expressway.plan.arns import SERVICE_LINKED_ROLES
 from expressway.plan.desired import Facts, spec
 from expressway.registry import Registry, parse
 from expressway.testing import registry_text
@@ -58,7 +59,9 @@ def test_first_ensure_creates_exactly_the_expected_resources(aws: None, reg: Reg
             for s in ("sensors", "ingest", "dashboard")
             for kind in ("execution", "task")
         ),
+        *SERVICE_LINKED_ROLES.values(),
     }
+    assert "created the service-linked role of ecs.amazonaws.com" in said
     infra = iam.list_attached_role_policies(RoleName="homestack-prod-infrastructure")["AttachedPolicies"]
     assert [p["PolicyArn"] for p in infra] == [
         "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"

@@ -68,12 +68,16 @@ def test_private_subnets_get_an_internal_alb_of_their_own(aws: EmulatedAws) -> N
     public = aws.create_service("sensors")
     vpc = aws.ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
     zones = [z["ZoneName"] for z in aws.ec2.describe_availability_zones()["AvailabilityZones"]][:2]
+    # Private: their own route table, with no route to the default VPC's internet gateway.
+    table = aws.ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     private = [
         aws.ec2.create_subnet(VpcId=vpc, CidrBlock=f"172.31.{200 + i}.0/24", AvailabilityZone=zone)["Subnet"][
             "SubnetId"
         ]
         for i, zone in enumerate(zones)
     ]
+    for subnet in private:
+        aws.ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
     internal = aws.create_service("ingest", networkConfiguration={"subnets": private})
     assert internal["activeConfigurations"][0]["ingressPaths"][0]["accessType"] == "PRIVATE"
     schemes = sorted(lb["Scheme"] for lb in aws.elbv2.describe_load_balancers()["LoadBalancers"])

@@ -8,8 +8,7 @@ from urllib.parse import unquote
 
 from expressway.aws.session import client, run
 from expressway.errors import AwsError, NotFoundError
-from expressway.plan.arns import parse_arn
-from expressway.plan.deployer_policy import SERVICE_LINKED_ROLES
+from expressway.plan.arns import SERVICE_LINKED_ROLES, parse_arn
 from expressway.registry import Environment
 
 INLINE_POLICY = "expressway"

@@ -19,6 +19,12 @@ _ECR = re.compile(
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
 INFRASTRUCTURE_MANAGED_POLICY = "service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
 TASK_EXECUTION_MANAGED_POLICY = "service-role/AmazonECSTaskExecutionRolePolicy"
+# Service-linked roles Express relies on: created if missing before the first deploy.
+SERVICE_LINKED_ROLES = {
+    "ecs.amazonaws.com": "AWSServiceRoleForECS",
+    "elasticloadbalancing.amazonaws.com": "AWSServiceRoleForElasticLoadBalancing",
+    "ecs.application-autoscaling.amazonaws.com": "AWSServiceRoleForApplicationAutoScaling_ECSService",
+}
 
 
 def parse_arn(arn: str) -> tuple[str, str, str, str, str] | None:

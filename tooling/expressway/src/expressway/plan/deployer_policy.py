@@ -13,18 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from expressway.plan.arns import INFRASTRUCTURE_MANAGED_POLICY, TASK_EXECUTION_MANAGED_POLICY, Arns
+from expressway.plan.arns import (
+    INFRASTRUCTURE_MANAGED_POLICY,
+    SERVICE_LINKED_ROLES,
+    TASK_EXECUTION_MANAGED_POLICY,
+    Arns,
+)
 from expressway.registry import Names, Registry, resolve
 
 # Service principals the deployer may pass expressway's roles to (iam:PassedToService): Express
 # assumes the infrastructure role, ECS tasks the execution and task roles.
 PASSED_TO = ["ecs.amazonaws.com", "ecs-tasks.amazonaws.com"]
-# Service-linked roles Express relies on: created if missing before the first deploy.
-SERVICE_LINKED_ROLES = {
-    "ecs.amazonaws.com": "AWSServiceRoleForECS",
-    "elasticloadbalancing.amazonaws.com": "AWSServiceRoleForElasticLoadBalancing",
-    "ecs.application-autoscaling.amazonaws.com": "AWSServiceRoleForApplicationAutoScaling_ECSService",
-}
 SERVICE_LINKED = list(SERVICE_LINKED_ROLES)
 FARGATE_VCPU_QUOTA = "L-3032A538"  # Service Quotas: "Fargate On-Demand vCPU resource count"
 
