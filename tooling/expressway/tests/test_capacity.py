@@ -3,10 +3,12 @@ before `deploy` refuses, and not spent twice by parallel first creates."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 
+from expressway.deploy.deployer import Deployer
 from expressway.deploy.fleet import Operator
 from expressway.deploy.target import Target
 from expressway.ops import status
@@ -16,7 +18,7 @@ from expressway.testing import registry_text
 from localcloud.emulation import configure
 from localcloud.emulation.testing import EmulatedAws
 
-from .conftest import MakeDeployer
+Make = Callable[..., Deployer]
 
 
 def _private_subnets(ec2: Any, vpc: str) -> list[str]:
@@ -78,7 +80,7 @@ def test_every_page_of_every_cluster_is_counted(aws: None, reg: Registry) -> Non
 
 
 def test_plan_says_the_places_and_blocks_the_create_that_would_open_another_alb(
-    aws: None, make_deployer: MakeDeployer
+    aws: None, make_deployer: Make
 ) -> None:
     configure(services_per_alb=2)
     reg = parse(registry_text())
@@ -97,7 +99,7 @@ def test_plan_says_the_places_and_blocks_the_create_that_would_open_another_alb(
 
 
 def test_the_first_service_of_an_empty_vpc_is_created_before_the_others_start(
-    aws: None, reg: Registry, make_deployer: MakeDeployer
+    aws: None, reg: Registry, make_deployer: Make
 ) -> None:
     said: list[str] = []
     results = Operator(make_deployer(reg, said)).deploy_many(list(reg.services), parallel=4)
@@ -111,7 +113,7 @@ def test_the_first_service_of_an_empty_vpc_is_created_before_the_others_start(
 
 
 def test_status_counts_only_expresss_own_rules_on_the_alb(
-    aws: None, reg: Registry, make_deployer: MakeDeployer
+    aws: None, reg: Registry, make_deployer: Make
 ) -> None:
     Operator(make_deployer(reg)).deploy_many(["sensors", "ingest"], parallel=2)
     elb = boto3.client("elbv2")

@@ -80,11 +80,13 @@ class FakeService:
     def __init__(self, version: str = VERSION) -> None:
         self.version = version
         self.status = 200
+        self.body: dict[str, Any] | None = None  # set: answer exactly this JSON instead
         self.urls: list[str] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.urls.append(str(request.url))
-        return httpx.Response(self.status, json={"status": "ok", "version": self.version})
+        body = self.body if self.body is not None else {"status": "ok", "version": self.version}
+        return httpx.Response(self.status, json=body)
 
 
 # What a checkout holds that is not source: build, test and cache output (can be gigabytes).

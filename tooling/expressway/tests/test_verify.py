@@ -1,0 +1,107 @@
+"""Proving a new revision serves: a private endpoint through its targets' health, a health path with no
+version passes with a warning, a real endpoint's check goes the way the environment's proxy says."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+import pytest
+
+from expressway.deploy.deployer import Deployer
+from expressway.deploy.waiting import HttpProber
+from expressway.errors import DeployError
+from expressway.registry import Registry, parse
+from expressway.testing import VERSION, FakeService, registry_text
+
+Make = Callable[..., Deployer]
+
+
+def _private_registry() -> Registry:
+    """`prod` in the default VPC's private subnets (their own route table, no internet gateway)."""
+    ec2 = boto3.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    for index, zone in enumerate(("eu-west-1a", "eu-west-1b")):
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"172.31.{200 + index}.0/24", AvailabilityZone=zone)
+        ec2.associate_route_table(RouteTableId=table, SubnetId=subnet["Subnet"]["SubnetId"])
+    return parse(registry_text({"environments": {"prod": {"vpc": vpc, "access": "private"}}}))
+
+
+def test_a_private_endpoint_is_proven_by_healthy_targets_not_by_a_request_from_outside(
+    aws: None, make_deployer: Make, web: FakeService
+) -> None:
+    reg = _private_registry()
+    make_deployer(reg, verify=False).deploy("sensors")
+    with pytest.raises(DeployError, match="no healthy target behind the internal load balancer"):
+        make_deployer(reg).deploy("sensors")  # deployed, but no task is registered and healthy
+    elbv2 = boto3.client("elbv2")
+    for group in {g["TargetGroupArn"] for g in elbv2.describe_target_groups()["TargetGroups"]}:
+        elbv2.register_targets(TargetGroupArn=group, Targets=[{"Id": "172.31.200.10", "Port": 8000}])
+
+    said: list[str] = []
+    make_deployer(reg, said).deploy("sensors")
+
+    assert web.urls == []  # the internal ALB's URL was never fetched
+    assert any("healthy target(s) behind the internal ALB" in line for line in said)
+    assert any("cannot be read from outside the VPC" in line for line in said)
+
+
+def test_a_health_path_that_reports_no_version_passes_with_a_warning(
+    aws: None, reg: Registry, make_deployer: Make, web: FakeService
+) -> None:
+    web.body = {"status": "ok"}  # the seed's service, moved in unchanged
+    said: list[str] = []
+    make_deployer(reg, said).deploy("sensors")
+    answered = next(line for line in said if "answered" in line)
+    assert "with no version: warning: not proven" in answered
+    assert "APP_VERSION" in answered
+
+
+def test_a_wrong_version_still_fails(aws: None, reg: Registry, make_deployer: Make, web: FakeService) -> None:
+    web.version = "somebody-elses-version"
+    with pytest.raises(DeployError, match="expected 200 with version"):
+        make_deployer(reg).deploy("sensors")
+
+
+@pytest.fixture
+def proxy() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP proxy on loopback that answers every request itself, as a corporate proxy would relay it."""
+    seen: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)  # a proxy receives the absolute URL
+            body = json.dumps({"version": VERSION}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_real_endpoint_is_checked_through_the_environments_proxy(
+    proxy: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    address, seen = proxy
+    monkeypatch.setenv("HTTP_PROXY", address)
+    monkeypatch.setenv("NO_PROXY", "")
+
+    answer = HttpProber(poll=0.0).verify("http://se-1.ecs.eu-west-1.on.aws/health", VERSION, 5.0)
+
+    assert answer == f"200, version {VERSION}"
+    assert seen == ["http://se-1.ecs.eu-west-1.on.aws/health"]
