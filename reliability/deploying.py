@@ -50,7 +50,10 @@ def deployer(
     web = FakeService()
     sink: Callable[[str], None] = (said if said is not None else []).append
     prober = HttpProber(httpx.MockTransport(web), poll=0.0, clock=clock)
-    settings = Options(poll=0.0, clock=clock, verify_timeout=0.0, propagation_timeout=30.0, **options)
+    # iam_settle 0: the emulation's IAM is consistent at once (its propagation errors are a fault to arm).
+    settings = Options(
+        poll=0.0, clock=clock, verify_timeout=0.0, propagation_timeout=30.0, iam_settle=0.0, **options
+    )
     return Deployer(registry, "prod", GivenImages(IMAGE), prober, VERSION, sink, settings)
 
 

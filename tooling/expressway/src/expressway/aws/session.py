@@ -54,15 +54,16 @@ _clients: dict[tuple[str | None, str, str | None, str], Any] = {}
 calls: Counter[str] = Counter()  # IAM action (`ecs:CreateExpressGatewayService`) -> API calls made
 
 
-def _counter(prefix: str) -> Callable[..., None]:
-    """Counts `<prefix>:<Operation>` per API call (not per retry); the prefix is the service's signing
+def _count(prefix: str, event_name: str, **_: Any) -> None:
+    """Count one API call (not a retry) as `<prefix>:<Operation>`; the prefix is the service's signing
     name, which is also its IAM action prefix (elasticloadbalancing, logs, servicequotas...)."""
+    # event_name is "before-call.<service id>.<Operation>"
+    calls[f"{prefix}:{event_name.rsplit('.', 1)[1]}"] += 1
 
-    def count(event_name: str, **_: Any) -> None:
-        # event_name is "before-call.<service id>.<Operation>"
-        calls[f"{prefix}:{event_name.rsplit('.', 1)[1]}"] += 1
 
-    return count
+def _counter(prefix: str) -> Callable[..., None]:
+    # Looks `_count` up at each call, so a test can wrap it (to stop a deploy before a given call).
+    return lambda event_name, **kwargs: _count(prefix, event_name, **kwargs)
 
 
 def client(env: Environment, service: str) -> Any:

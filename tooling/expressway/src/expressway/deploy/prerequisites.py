@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 from expressway.aws.dynamodb import Dynamo
@@ -66,12 +67,15 @@ def ensure_service(registry: Registry, env: str, spec: Spec, say: Callable[[str]
         if changed:
             say(f"role {role}: {', '.join(changed)}")
             iam_changed = True
-    ssm = {
-        var: ref[4:]
-        for var, ref in resolve(registry, spec.key, env).secrets.items()
-        if ref.startswith("ssm:")
-    }
-    Ssm(environment).check_parameters(ssm)
+    resolved = resolve(registry, spec.key, env)
+    ssm = {var: ref[4:] for var, ref in resolved.secrets.items() if ref.startswith("ssm:")}
+    parameters = Ssm(environment)
+    for var in resolved.generated:
+        if var in ssm and parameters.value(ssm[var]) is None:
+            # Random, URL-safe, 43 characters (256 bits); never printed, logged or recorded.
+            parameters.put_secure(ssm[var], secrets.token_urlsafe(32))
+            say(f"secret {var}: created SSM parameter {ssm[var]} with a random value")
+    parameters.check_parameters(ssm)
     if Logs(environment).ensure_group(spec.log_group, spec.log_retention_days, tags):
         say(f"created log group {spec.log_group} ({spec.log_retention_days} days)")
     return iam_changed

@@ -209,4 +209,18 @@ def deployer_policy(registry: Registry, env: str, arns: Arns) -> dict[str, Any]:
         statements.append(
             _allow("CheckSecrets", ["ssm:GetParameter"], [arns.parameter(name) for name in parameters])
         )
+    generated = sorted(
+        {
+            ref.removeprefix("ssm:")
+            for key in services
+            for var, ref in resolve(registry, key, env).secrets.items()
+            if ref.startswith("ssm:") and var in resolve(registry, key, env).generated
+        }
+    )
+    if generated:
+        statements.append(
+            _allow(
+                "CreateGeneratedSecrets", ["ssm:PutParameter"], [arns.parameter(name) for name in generated]
+            )
+        )
     return {"Version": "2012-10-17", "Statement": statements}

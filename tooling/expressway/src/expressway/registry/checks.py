@@ -46,6 +46,9 @@ def check(registry: Registry) -> list[str]:
             if env_name not in registry.environments:
                 known = ", ".join(sorted(registry.environments))
                 problems.append(f"{where}.environments.{env_name}: no such environment; known: {known}")
+        for var in svc.generate_secrets:
+            if var not in {*svc.secrets, *(v for over in svc.environments.values() for v in over.secrets)}:
+                problems.append(f"{where}.generate_secrets: {var!r} is not one of the service's secrets")
         layers: list[str | None] = [None, *svc.environments]
         for layer in layers:
             problems.extend(_check_settings(resolve(registry, name, layer), where, layer))
@@ -65,6 +68,12 @@ def _check_settings(svc: ResolvedService, where: str, env_name: str | None) -> l
             problems.append(f"{at}: {var!r} is not a valid environment variable name")
     for var in set(svc.env) & set(svc.secrets):
         problems.append(f"{at}.secrets.{var}: also set in env; a variable is one or the other")
+    for var in svc.generated:
+        ref = svc.secrets.get(var)
+        if ref is not None and not ref.startswith("ssm:"):
+            problems.append(
+                f"{at}.secrets.{var}: only an SSM parameter ('ssm:/name') can be generated, not {ref!r}"
+            )
     for var, ref in svc.secrets.items():
         if not SECRET.match(ref):
             problems.append(

@@ -144,6 +144,12 @@ class Service(ServiceSettings):
     path: str = Field(description="Folder of the service in the monorepo.")
     app: str = Field(description="ASGI app as 'module:attribute'.")
     tables: dict[str, Access] = Field(default_factory=dict, description="Table -> read|write.")
+    generate_secrets: tuple[str, ...] = Field(
+        (),
+        strict=False,
+        description="Secrets (names in `secrets`, each an `ssm:` parameter) that expressway creates "
+        "with a random value when missing; the value is never printed.",
+    )
     environments: dict[str, ServiceSettings] = Field(
         default_factory=dict, description="Per-environment overrides."
     )
@@ -202,6 +208,7 @@ class ResolvedService(BaseModel):
     scaling: Scaling
     env: dict[str, str]
     secrets: dict[str, str]
+    generated: tuple[str, ...]  # secrets expressway creates with a random value when missing
     tables: dict[str, Access]
     base_image: str
 
@@ -230,6 +237,7 @@ def resolve(registry: Registry, name: str, env_name: str | None) -> ResolvedServ
         scaling=pick("scaling", Scaling()),
         env={**base.env, **over.env},
         secrets={**base.secrets, **over.secrets},
+        generated=base.generate_secrets,
         tables=dict(base.tables),
         base_image=pick("base_image", registry.project.base_image),
     )
