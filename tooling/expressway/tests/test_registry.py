@@ -49,8 +49,8 @@ ROOT = Path(__file__).resolve().parents[3]
         pytest.param(
             {"services": {"sensors": {"cpus": 1}}},
             "services.toml: services.sensors: unknown key 'cpus'; did you mean 'cpu'? valid keys: "
-            "app, architecture, base_image, cpu, env, environments, health, memory, path, port, "
-            "scaling, secrets, tables",
+            "app, architecture, base_image, cpu, env, environments, generate_secrets, health, memory, "
+            "path, port, scaling, secrets, tables",
             id="unknown-key-suggests",
         ),
         pytest.param(
@@ -244,7 +244,7 @@ def test_defaults_fill_what_a_service_leaves_out() -> None:
         256,
         512,
     )
-    assert (dashboard.architecture, dashboard.base_image) == ("x86_64", "python:3.12-slim")
+    assert (dashboard.architecture, dashboard.base_image) == ("x86_64", "python:3.11-slim")
 
 
 def test_models_are_frozen() -> None:

@@ -15,7 +15,7 @@ from expressway.registry import DEFAULT_BASE_IMAGE, ResolvedService
 Architecture = Literal["x86_64", "arm64"]
 
 # Wheels are chosen for the oldest glibc among the bases we support: Debian 12 (bookworm) has 2.36,
-# python:3.12-slim (trixie) has 2.41. A manylinux_2_36 wheel runs on both; a newer one might not.
+# python:3.11-slim (trixie) has 2.41. A manylinux_2_36 wheel runs on both; a newer one might not.
 GLIBC = "2.36"
 
 _DOCKER_PLATFORM = {"x86_64": "linux/amd64", "arm64": "linux/arm64"}

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from expressway.errors import UsageError
 
-DEFAULT_BASE_IMAGE = "python:3.12-slim"
+# The Python every image runs is the one CI tests the services on (noxfile PYTHON, .python-version):
+# tests/test_python_version.py holds them together.
+DEFAULT_BASE_IMAGE = "python:3.11-slim"
 NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
