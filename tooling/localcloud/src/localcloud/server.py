@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     # moto builds ~2,600 default AMIs per region on every reset; Express Mode needs none of them
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    # Every AWS account holds the AWS managed policies (a deploy attaches
+    # AmazonECSInfrastructureRoleforExpressGatewayServices); moto loads them only when asked.
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     install()
     try:
         configure(

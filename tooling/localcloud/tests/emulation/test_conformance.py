@@ -66,6 +66,9 @@ def test_the_default_cluster_is_created_and_the_ecs_service_is_managed_and_stabl
     assert cluster["status"] == "ACTIVE"
     [service] = aws.ecs.describe_services(cluster="default", services=[arn])["services"]
     assert service["resourceManagementType"] == "ECS"
+    assert (service["desiredCount"], service["runningCount"]) == (2, 0)  # the deployment is PENDING
+    assert aws.settle(arn) == "SUCCESSFUL"
+    [service] = aws.ecs.describe_services(cluster="default", services=[arn])["services"]
     assert (service["desiredCount"], service["runningCount"]) == (2, 2)
     aws.ecs.get_waiter("services_stable").wait(
         cluster="default", services=[arn], WaiterConfig={"Delay": 0, "MaxAttempts": 2}
@@ -93,18 +96,22 @@ def test_update_creates_a_revision_and_a_deployment_that_goes_in_progress_then_s
     assert target["primaryContainer"]["image"].endswith("sensors:2")
     assert target["taskDefinitionArn"].endswith("task-definition/default-sensors:2")
 
+    # reads are eventually consistent: the first list does not show the new deployment yet
+    stale = aws.ecs.list_service_deployments(cluster="default", service=arn)["serviceDeployments"]
+    assert target["serviceRevisionArn"] not in [d["targetServiceRevisionArn"] for d in stale]
     listed = aws.ecs.list_service_deployments(cluster="default", service=arn)
     check_shape("ListServiceDeployments", listed)
     newest = listed["serviceDeployments"][0]
     assert newest["targetServiceRevisionArn"] == target["serviceRevisionArn"]
+    assert newest["status"] == "PENDING"
     statuses = []
-    for _ in range(2):
+    for _ in range(4):
         described = aws.ecs.describe_service_deployments(
             serviceDeploymentArns=[newest["serviceDeploymentArn"]]
         )
         check_shape("DescribeServiceDeployments", described)
-        statuses.append(described["serviceDeployments"][0]["status"])
-    assert statuses == ["IN_PROGRESS", "SUCCESSFUL"]
+        statuses.append(next((d["status"] for d in described["serviceDeployments"]), "MISSING"))
+    assert statuses == ["MISSING", "PENDING", "IN_PROGRESS", "SUCCESSFUL"]
     [active] = aws.ecs.describe_express_gateway_service(serviceArn=arn)["service"]["activeConfigurations"]
     assert active["serviceRevisionArn"] == target["serviceRevisionArn"]
     group = aws.elbv2.describe_target_groups(
@@ -120,10 +127,9 @@ def test_update_creates_a_revision_and_a_deployment_that_goes_in_progress_then_s
 def test_during_a_deployment_describe_shows_old_and_new_configurations(aws: EmulatedAws) -> None:
     arn = aws.create_service("sensors")["serviceArn"]
     aws.ecs.update_express_gateway_service(serviceArn=arn, cpu="512", memory="1024")
-    first = aws.ecs.describe_express_gateway_service(serviceArn=arn)["service"]["activeConfigurations"]
-    second = aws.ecs.describe_express_gateway_service(serviceArn=arn)["service"]["activeConfigurations"]
-    assert [c["cpu"] for c in first] == ["256", "512"]
-    assert [c["cpu"] for c in second] == ["512"]
+    described = [aws.ecs.describe_express_gateway_service(serviceArn=arn)["service"] for _ in range(3)]
+    seen = [[c["cpu"] for c in service["activeConfigurations"]] for service in described]
+    assert seen == [["256", "512"], ["256", "512"], ["512"]]  # PENDING, IN_PROGRESS, SUCCESSFUL
 
 
 def test_service_revisions_expose_the_ingress_path_of_real_elbv2_objects(aws: EmulatedAws) -> None:
@@ -198,6 +204,7 @@ def test_a_missing_non_default_cluster_is_cluster_not_found(aws: EmulatedAws) ->
     aws.ecs.create_cluster(clusterName="homestack-prod")
     created = aws.create_service("sensors", cluster="homestack-prod")
     assert created["serviceArn"].endswith(":service/homestack-prod/sensors")
+    assert aws.ecs.list_service_deployments(service=created["serviceArn"])["serviceDeployments"] == []
     by_arn = aws.ecs.list_service_deployments(service=created["serviceArn"])["serviceDeployments"]
     by_name = aws.ecs.list_service_deployments(cluster="homestack-prod", service="sensors")[
         "serviceDeployments"

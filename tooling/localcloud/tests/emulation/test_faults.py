@@ -13,16 +13,6 @@ from localcloud.emulation import EmulatorConfig, configure, current_config, faul
 from localcloud.emulation.testing import EmulatedAws
 
 
-def _statuses(aws: EmulatedAws, arn: str, reads: int) -> list[str]:
-    [deployment] = aws.ecs.list_service_deployments(service=arn, maxResults=1)["serviceDeployments"]
-    return [
-        aws.ecs.describe_service_deployments(serviceDeploymentArns=[deployment["serviceDeploymentArn"]])[
-            "serviceDeployments"
-        ][0]["status"]
-        for _ in range(reads)
-    ]
-
-
 def test_throttling_hits_the_next_n_calls_of_one_operation_only(aws: EmulatedAws) -> None:
     arn = aws.create_service("sensors")["serviceArn"]
     aws.fault("throttle", times=2, operation="DescribeExpressGatewayService")
@@ -53,7 +43,7 @@ def test_a_failing_deployment_rolls_back_and_the_service_keeps_its_old_revision(
         serviceArn=arn,
         primaryContainer={"image": "public.ecr.aws/example/sensors:broken", "containerPort": 8000},
     )
-    assert _statuses(aws, arn, 2) == ["IN_PROGRESS", "ROLLBACK_SUCCESSFUL"]
+    assert aws.statuses(arn, 3) == ["MISSING", "IN_PROGRESS", "ROLLBACK_SUCCESSFUL"]
     [deployment] = aws.ecs.list_service_deployments(service=arn, maxResults=1)["serviceDeployments"]
     assert deployment["statusReason"] == "health checks failed"
     [rolled] = aws.ecs.describe_service_deployments(
@@ -97,7 +87,7 @@ def test_provisioning_delay_keeps_resources_provisioning_and_the_deployment_in_p
         "ecsManagedResources"
     ]["ingressPaths"]
     assert path["loadBalancer"]["status"] == "PROVISIONING"
-    assert _statuses(aws, created["serviceArn"], 3) == ["IN_PROGRESS"] * 3
+    assert aws.statuses(created["serviceArn"], 4) == ["MISSING", "IN_PROGRESS", "IN_PROGRESS", "IN_PROGRESS"]
 
 
 def test_a_provisioning_delay_ends_and_the_first_deployment_then_succeeds(aws: EmulatedAws) -> None:
@@ -109,20 +99,20 @@ def test_a_provisioning_delay_ends_and_the_first_deployment_then_succeeds(aws: E
         "ecsManagedResources"
     ]["ingressPaths"]
     assert path["loadBalancer"]["status"] == "ACTIVE"
-    assert _statuses(aws, created["serviceArn"], 2) == ["IN_PROGRESS", "SUCCESSFUL"]
+    assert aws.statuses(created["serviceArn"], 3) == ["MISSING", "IN_PROGRESS", "SUCCESSFUL"]
 
 
 def test_configured_deployment_time_keeps_deployments_in_progress(aws: EmulatedAws) -> None:
     aws.configure(deployment_seconds=600, settle_reads=0)
     arn = aws.create_service("sensors")["serviceArn"]
-    assert _statuses(aws, arn, 3) == ["IN_PROGRESS"] * 3
+    assert aws.statuses(arn, 4) == ["MISSING", "IN_PROGRESS", "IN_PROGRESS", "IN_PROGRESS"]
 
 
 def test_with_no_reads_to_settle_a_deployment_succeeds_once_its_time_has_passed(aws: EmulatedAws) -> None:
     aws.configure(deployment_seconds=0.2, settle_reads=0)
     arn = aws.create_service("sensors")["serviceArn"]
     time.sleep(0.2)
-    assert _statuses(aws, arn, 1) == ["SUCCESSFUL"]
+    assert aws.statuses(arn, 3) == ["MISSING", "IN_PROGRESS", "SUCCESSFUL"]
 
 
 def test_reset_restores_settings_and_disarms_faults(aws: EmulatedAws) -> None:

@@ -62,8 +62,8 @@ def test_a_rolled_back_deployment_fits_its_output_shape(backend: tuple[EmulatedA
     arn = aws.create_service("sensors")["serviceArn"]
     aws.fault("fail_next_deployment")
     ecs.update_express_gateway_service(serviceArn=arn, cpu="512", memory="1024")
-    [latest] = ecs.list_service_deployments(service=arn, maxResults=1)["serviceDeployments"]
-    for _ in range(2):
-        described = ecs.describe_service_deployments(serviceDeploymentArns=[latest["serviceDeploymentArn"]])
+    latest = ecs.describe_express_gateway_service(serviceArn=arn)["service"]["currentDeployment"]
+    for _ in range(3):  # missing from the first read, in progress, then rolled back
+        described = ecs.describe_service_deployments(serviceDeploymentArns=[latest])
         check_shape("DescribeServiceDeployments", described)
     assert described["serviceDeployments"][0]["status"] == "ROLLBACK_SUCCESSFUL"

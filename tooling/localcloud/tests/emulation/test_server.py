@@ -122,3 +122,9 @@ def test_settings_and_faults_are_reachable_over_http_and_reset_by_moto(endpoint:
 def test_the_server_refuses_to_listen_beyond_loopback(capsys: pytest.CaptureFixture[str]) -> None:
     assert server.main(["--port", "0", "--host", "0.0.0.0"]) == 1
     assert "only binds loopback" in capsys.readouterr().err
+
+
+def test_the_server_holds_the_aws_managed_policies_every_account_has(endpoint: str) -> None:
+    iam = EmulatedAws(endpoint).iam
+    arn = "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["PolicyName"] == arn.rsplit("/", 1)[1]

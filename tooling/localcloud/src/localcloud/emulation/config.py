@@ -18,12 +18,21 @@ class EmulatorConfig:
     `settle_reads` reads by its observer call (DescribeServiceDeployments for deployments,
     DescribeExpressGatewayService for DRAINING). With the defaults (0 s, 1 read) every transition
     is observable exactly once and tests never sleep.
+
+    A new deployment first reports PENDING to `pending_reads` reads, and is missing from the first
+    `consistency_reads` ListServiceDeployments and DescribeServiceDeployments answers (AWS's reads
+    are eventually consistent). `tasks` says who runs the tasks: "emulated" (the emulator starts
+    and stops them on its own, healthy unless a fault says otherwise) or "agent" (a local runtime
+    claims them through the agent endpoints and reports their health: the local cloud).
     """
 
     provisioning_seconds: float = 0.0
     deployment_seconds: float = 0.0
     draining_seconds: float = 0.0
     settle_reads: int = 1
+    pending_reads: int = 1
+    consistency_reads: int = 1
+    tasks: str = "emulated"
     local_port: int | None = None  # set: endpoints are "<service>.<local_domain>:<port>"
     local_domain: str = "localhost"
     # Local mode only: a service name prefix left out of host names, so the project's
@@ -39,6 +48,10 @@ class EmulatorConfig:
         for name in ("provisioning_seconds", "deployment_seconds", "draining_seconds"):
             check_seconds(name, getattr(self, name))
         check_count("settle_reads", self.settle_reads, minimum=0)
+        check_count("pending_reads", self.pending_reads, minimum=0)
+        check_count("consistency_reads", self.consistency_reads, minimum=0)
+        if self.tasks not in ("emulated", "agent"):
+            raise ValueError(f"tasks: {self.tasks!r} is not 'emulated' or 'agent'")
         check_count("services_per_alb", self.services_per_alb, minimum=1)
         check_count("fargate_vcpus", self.fargate_vcpus, minimum=0)
         if self.local_port is not None:

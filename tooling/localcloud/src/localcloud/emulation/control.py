@@ -27,6 +27,8 @@ _FAULTS: dict[str, Callable[..., None]] = {
     "delay_provisioning": faults.delay_provisioning,
     "fail_next_deployment": faults.fail_next_deployment,
     "iam_propagation": faults.iam_propagation,
+    "fail_provisioning": faults.fail_provisioning,
+    "fail_tasks": faults.fail_tasks,
 }
 _JSON = {"Content-Type": "application/json"}
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from . import errors, views
+from . import errors, tasks, views
 from .lifecycle import now, resource_status, settle_deployment, settle_service
-from .records import ExpressService, store
+from .records import Deployment, ExpressService, Revision, store
 
 
 def _owner(backend: Any, arn: str) -> ExpressService | None:
@@ -46,10 +46,13 @@ def list_deployments(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
     found = [
         dep
         for dep in reversed(svc.deployments)  # newest first, as AWS lists them
-        if (not wanted or dep.status in wanted)
+        if _listed(dep)
+        and (not wanted or dep.status in wanted)
         and (after is None or dep.created_at >= after)
         and (before is None or dep.created_at <= before)
     ]
+    for dep in svc.deployments:
+        dep.hidden_lists = max(0, dep.hidden_lists - 1)  # this answer was one more read
     limit = int(params.get("maxResults") or 20)
     if not 1 <= limit <= 100:
         raise errors.invalid("maxResults must be between 1 and 100.")
@@ -59,6 +62,23 @@ def list_deployments(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
     if start + limit < len(found):
         result["nextToken"] = str(start + limit)
     return result
+
+
+def _listed(dep: Deployment) -> bool:
+    """Whether a list shows the deployment yet (reads are eventually consistent after a create)."""
+    return dep.hidden_lists <= 0 or not dep.running
+
+
+def counts(backend: Any, svc: ExpressService) -> views.Counts:
+    """(requested, running, pending) tasks of a revision of `svc`, as the deployment views need them."""
+
+    def of(rev: Revision) -> tuple[int, int, int]:
+        wanted = rev.config["scalingTarget"]["minTaskCount"] if svc.status == "ACTIVE" else 0
+        mine = tasks.live(backend, svc, rev)
+        running = sum(1 for task in mine if task.status == "RUNNING")
+        return wanted, running, len(mine) - running
+
+    return of
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -76,8 +96,12 @@ def describe_deployments(backend: Any, arns: list[str]) -> dict[str, Any]:
         if svc is None or dep is None:
             failures.append({"arn": arn, "reason": "MISSING"})
             continue
+        if dep.hidden_describes > 0 and dep.running:
+            dep.hidden_describes -= 1  # not visible to this read yet
+            failures.append({"arn": arn, "reason": "MISSING"})
+            continue
         settle_deployment(backend, svc, dep, read=True)
-        found.append(views.deployment(svc, dep))
+        found.append(views.deployment(svc, dep, counts(backend, svc)))
     return {"serviceDeployments": found, "failures": failures}
 
 

@@ -109,8 +109,7 @@ def create_service(
     network: dict[str, Any],
     tags: list[dict[str, str]],
 ) -> Any:
-    """The ECS service, marked as managed by Express Mode and reported as running (so the
-    ServicesStable waiter works without MOTO_ECS_SERVICE_RUNNING)."""
+    """The ECS service, marked as managed by Express Mode; its running count follows its tasks."""
     service = backend.create_service(
         cluster_name,
         name,
@@ -128,23 +127,19 @@ def create_service(
     service.health_check_grace_period_seconds = 300
     service.capacity_provider_strategy = [{"capacityProvider": "FARGATE", "weight": 1, "base": 1}]
     service.launch_type = None  # Express services run through the FARGATE capacity provider
+    service.running_count = service.pending_count = 0
     set_running(backend, service, desired, task_definition_arn)
     return service
 
 
-def set_running(backend: Any, service: Any, desired: int, task_definition_arn: str) -> None:
-    """Point the service at a task definition with `desired` tasks all running."""
-    cluster = backend.clusters[service.cluster_name]
-    backend.update_cluster_resources(cluster, desired - service.running_count, task_state="RUNNING")
-    backend.update_cluster_resources(cluster, -service.pending_count, task_state="PENDING")
+def set_running(_backend: Any, service: Any, desired: int, task_definition_arn: str) -> None:
+    """Point the service at a task definition with `desired` tasks (its running and pending counts
+    follow its tasks: tasks.refresh_counts)."""
     service.task_definition = task_definition_arn
-    service.desired_count = service.running_count = desired
-    service.pending_count = 0
+    service.desired_count = desired
     for deployment in service.deployments:
         deployment.update(
             desiredCount=desired,
-            runningCount=desired,
-            pendingCount=0,
             rolloutState="COMPLETED",
             rolloutStateReason=f"ECS deployment {deployment['id']} completed.",
             taskDefinition=task_definition_arn,

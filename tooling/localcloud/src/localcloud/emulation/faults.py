@@ -14,6 +14,21 @@ from .config import check_count, check_seconds
 
 IamErrorKind = Literal["access_denied", "credentials"]
 T = TypeVar("T")
+# The managed resources of ECSManagedResources (botocore ECS model) that can fail to provision.
+MANAGED_RESOURCES = (
+    "loadBalancer",
+    "loadBalancerSecurityGroups",
+    "certificate",
+    "listener",
+    "rule",
+    "targetGroups",
+    "scalableTarget",
+    "applicationAutoScalingPolicies",
+    "metricAlarms",
+    "serviceSecurityGroups",
+    "logGroups",
+)
+TASK_FAILURES = ("pull", "architecture", "secrets")
 
 
 @dataclass
@@ -21,6 +36,8 @@ class _Armed:
     throttles: list[list[Any]] = field(default_factory=list)  # [operation|None, remaining]
     provisioning: list[tuple[str | None, float]] = field(default_factory=list)
     failing_deployments: list[tuple[str | None, str]] = field(default_factory=list)
+    failing_resources: list[tuple[str | None, tuple[str, str]]] = field(default_factory=list)
+    failing_tasks: list[tuple[str | None, tuple[str, str | None]]] = field(default_factory=list)
     iam_calls: int = 0
     iam_kind: IamErrorKind = "access_denied"
     iam_seen: dict[str, int] = field(default_factory=dict)  # role ARN -> calls that used it
@@ -57,6 +74,30 @@ class Faults:
         with self._lock:
             self._armed.failing_deployments.append((service, str(reason)))
 
+    def fail_provisioning(
+        self,
+        resource: str = "loadBalancer",
+        reason: str = 'Resource handler returned message: "Internal Failure"',
+        service: str | None = None,
+    ) -> None:
+        """The next service created or updated (named `service`, or any) reports its managed
+        `resource` (a member of ECSManagedResources, e.g. "loadBalancer") FAILED with `reason` in
+        DescribeServiceRevisions, and its deployment never finishes (AWS keeps retrying)."""
+        if resource not in MANAGED_RESOURCES:
+            raise ValueError(f"resource: {resource!r} is not one of {list(MANAGED_RESOURCES)}")
+        with self._lock:
+            self._armed.failing_resources.append((service, (resource, str(reason))))
+
+    def fail_tasks(self, kind: str = "pull", service: str | None = None, reason: str | None = None) -> None:
+        """The tasks of the next deployment (of `service`, or any) fail to start, as when the image
+        cannot be pulled ("pull"), has no manifest for the task's CPU architecture ("architecture")
+        or the execution role may not read a secret ("secrets"): each task stops with AWS's
+        stoppedReason (or `reason`), the service gets events, and the deployment rolls back."""
+        if kind not in TASK_FAILURES:
+            raise ValueError(f"kind: {kind!r} is not one of {list(TASK_FAILURES)}")
+        with self._lock:
+            self._armed.failing_tasks.append((service, (kind, None if reason is None else str(reason))))
+
     def iam_propagation(self, calls: int = 1, kind: IamErrorKind = "access_denied") -> None:
         """Each role ARN is rejected by the first `calls` Create/Update calls that pass it, as
         right after the role was created: AccessDeniedException "Cannot assume role"
@@ -82,6 +123,10 @@ class Faults:
                 "throttle": [{"operation": op, "times": n} for op, n in a.throttles],
                 "delay_provisioning": [{"service": s, "seconds": t} for s, t in a.provisioning],
                 "fail_next_deployment": [{"service": s, "reason": r} for s, r in a.failing_deployments],
+                "fail_provisioning": [
+                    {"service": s, "resource": r, "reason": why} for s, (r, why) in a.failing_resources
+                ],
+                "fail_tasks": [{"service": s, "kind": k, "reason": r} for s, (k, r) in a.failing_tasks],
                 "iam_propagation": {"calls": a.iam_calls, "kind": a.iam_kind},
             }
 
@@ -105,6 +150,14 @@ class Faults:
     def take_deployment_failure(self, service: str) -> str | None:
         """The rollback reason when the deployment starting now must fail, else None."""
         return _take_first(self._lock, self._armed.failing_deployments, service)
+
+    def take_resource_failure(self, service: str) -> tuple[str, str] | None:
+        """(managed resource, reason) when the service created or updated now must fail one."""
+        return _take_first(self._lock, self._armed.failing_resources, service)
+
+    def take_task_failure(self, service: str) -> tuple[str, str | None] | None:
+        """(kind, reason or None) when the tasks of the deployment starting now must fail."""
+        return _take_first(self._lock, self._armed.failing_tasks, service)
 
     def take_iam_error(self, role_arns: list[str]) -> tuple[IamErrorKind, str] | None:
         """(kind, role ARN) when this call must fail as if a role had not propagated yet."""

@@ -100,11 +100,34 @@ def update_service(original: Handler) -> Handler:
     return handler
 
 
+def list_tasks(_original: Handler) -> Handler:
+    """ListTasks as AWS answers it: only RUNNING tasks unless `desiredStatus` says otherwise, and
+    `serviceName` filters (moto lists every task and ignores the service)."""
+
+    def handler(self: Any) -> ActionResult:
+        with LOCK:
+            service = self._get_param("serviceName")
+            found = self.ecs_backend.list_tasks(
+                self._get_param("cluster", "default"),
+                self._get_param("containerInstance"),
+                self._get_param("family"),
+                self._get_param("startedBy"),
+                None,
+                self._get_param("desiredStatus") or "RUNNING",
+            )
+            if service:
+                group = f"service:{str(service).split('/')[-1]}"
+                found = [task for task in found if getattr(task, "group", None) == group]
+            return ActionResult({"taskArns": [task.task_arn for task in found]})
+
+    return handler
+
+
 WRAPPERS: dict[str, Callable[[Handler], Handler]] = {
     # paged after filtering, as AWS pages the filtered listing
     "list_services": lambda original: _paged("serviceArns", 10)(list_services(original)),
     "list_clusters": _paged("clusterArns", 100),
-    "list_tasks": _paged("taskArns", 100),
+    "list_tasks": lambda original: _paged("taskArns", 100)(list_tasks(original)),
     "delete_service": delete_service,
     "update_service": update_service,
 }

@@ -15,7 +15,7 @@ from moto.iam.models import IAMBackend
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.servicequotas.models import ServiceQuotasBackend
 
-from . import control, default_vpc, guards, quotas, responses, service_linked
+from . import control, default_vpc, guards, quotas, responses, service_linked, targets
 from .config import restore_baseline
 from .faults import faults
 
@@ -66,6 +66,7 @@ def install() -> None:
             current = EC2ContainerServiceResponse.__dict__[name]
             if not _ours(current):
                 setattr(EC2ContainerServiceResponse, name, _mark(wrap(current)))
+        targets.install(_mark, _ours)
         if not _ours(EC2ContainerServiceResponse.__dict__.get("call_action")):
             setattr(EC2ContainerServiceResponse, "call_action", _mark(responses.call_action))  # noqa: B010
         if not _ours(BackendDict.__dict__["reset"].__func__):

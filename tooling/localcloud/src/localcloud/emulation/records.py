@@ -4,7 +4,7 @@ that moto's reset clears it with everything else."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .alb import Ingress
@@ -33,10 +33,22 @@ class Deployment:
     source: Revision | None
     created_at: datetime
     ready_at: datetime  # earliest moment it may finish (deployment and provisioning delays)
-    failure: str | None  # the rollback reason when a fault makes it fail
-    status: str = "IN_PROGRESS"
-    reads: int = 0
+    failure: str | None  # why it fails (a fault, or tasks that failed): it rolls back or stops
+    ecs_id: str = ""  # the ECS deployment its tasks are started by: "ecs-svc/<ecs_id>"
+    status: str = "PENDING"
+    reads: int = 0  # counted reads while IN_PROGRESS
+    pending_reads: int = 0  # counted reads while PENDING
+    hidden_lists: int = 0  # ListServiceDeployments answers that do not show it yet
+    hidden_describes: int = 0  # DescribeServiceDeployments answers that report it MISSING yet
+    task_failure: str | None = None  # a fault: every task of this deployment fails to start so
+    failed_tasks: int = 0  # tasks of the target revision that stopped before serving
+    started_at: datetime | None = None
     finished_at: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        """PENDING or IN_PROGRESS: not finished."""
+        return self.status in ("PENDING", "IN_PROGRESS")
 
 
 @dataclass
@@ -67,6 +79,7 @@ class ExpressService:
     drain_reads: int = 0
     scaling: Scaling | None = None
     attached: bool = True  # holds a rule and target groups on its ALB (until deleted)
+    failed_resources: dict[str, str] = field(default_factory=dict)  # managed resource -> reason
 
     @property
     def latest(self) -> Deployment:
@@ -77,6 +90,11 @@ def store(backend: Any) -> dict[str, ExpressService]:
     """The Express services of one moto ECS backend (one account and region), by ARN."""
     found: dict[str, ExpressService] = backend.__dict__.setdefault(_STORE_KEY, {})
     return found
+
+
+def now() -> datetime:
+    """The emulator's one clock (aware, UTC)."""
+    return datetime.now(UTC)
 
 
 def elapsed(since: datetime, seconds: float, now: datetime) -> bool:

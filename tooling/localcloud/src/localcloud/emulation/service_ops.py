@@ -9,10 +9,10 @@ from typing import Any
 
 from moto.moto_api._internal import mock_random
 
-from . import alb, ecs_objects, errors, naming, network, scaling, spec, views
+from . import alb, ecs_objects, errors, naming, network, scaling, spec, tasks, views
 from .config import current_config
 from .faults import faults
-from .lifecycle import awsvpc, finish_deployment, now, settle_service
+from .lifecycle import awsvpc, finish_deployment, now, settle_deployment, settle_service
 from .records import Deployment, ExpressService, Revision, store
 
 
@@ -46,8 +46,10 @@ def _new_deployment(
     backend: Any, svc: ExpressService, target: Revision, source: Revision | None, delay: float
 ) -> Deployment:
     started = now()
-    ready = started + timedelta(seconds=max(current_config().deployment_seconds, delay))
+    config = current_config()
+    ready = started + timedelta(seconds=max(config.deployment_seconds, delay))
     failure = faults.take_deployment_failure(svc.name) if source is not None else None
+    failing_tasks = faults.take_task_failure(svc.name)
     return Deployment(
         naming.arn(backend, "service-deployment", svc.cluster_name, svc.name, naming.deployment_id()),
         target,
@@ -55,7 +57,19 @@ def _new_deployment(
         started,
         max(ready, svc.provisioned_at),
         failure,
+        ecs_id=naming.revision_id(),
+        hidden_lists=config.consistency_reads,
+        hidden_describes=config.consistency_reads,
+        task_failure=None if failing_tasks is None else f"{failing_tasks[0]}:{failing_tasks[1] or ''}",
     )
+
+
+def _start(backend: Any, svc: ExpressService, deployment: Deployment) -> None:
+    """Record the new deployment; its managed resources fail now when a fault says so."""
+    failing = faults.take_resource_failure(svc.name)
+    svc.failed_resources = {failing[0]: failing[1]} if failing else {}
+    svc.deployments.append(deployment)
+    settle_deployment(backend, svc, deployment, read=False)  # no PENDING reads: it starts at once
 
 
 def _network(backend: Any, config: dict[str, Any], placement: network.Placement, managed_group: str) -> None:
@@ -191,8 +205,8 @@ def create(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
         copy.deepcopy(tags),
     )
     svc.scaling = _scale(backend, svc, revision)
-    svc.deployments.append(_new_deployment(backend, svc, revision, None, delay))
     services[arn] = svc
+    _start(backend, svc, _new_deployment(backend, svc, revision, None, delay))
     return views.express_service(svc, tags=False, deployment=False)
 
 
@@ -249,7 +263,7 @@ def update(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
     )
     network.ensure_log_group(account, region, container["awsLogsConfiguration"]["logGroup"])
     previous = svc.latest
-    finish_deployment(backend, svc, previous)  # a new update supersedes one still in progress
+    finish_deployment(backend, svc, previous, superseded=True)  # a new update supersedes it
     standby = next(arn for arn in svc.ingress.target_group_arns if arn != svc.serving.target_group_arn)
     revision = _new_revision(
         backend, svc.name, svc.cluster_name, config, f"{svc.cluster_name}-{svc.name}", standby
@@ -262,16 +276,17 @@ def update(backend: Any, params: dict[str, Any]) -> dict[str, Any]:
     alb.set_health_check_path(account, region, svc.ingress, config["healthCheckPath"])
     svc.revisions.append(revision)
     svc.scaling = _scale(backend, svc, revision)
-    svc.deployments.append(_new_deployment(backend, svc, revision, svc.serving, 0.0))
     svc.updated_at = now()
+    _start(backend, svc, _new_deployment(backend, svc, revision, svc.serving, 0.0))
     return views.updated_service(svc, revision)
 
 
 def delete(backend: Any, arn: str) -> dict[str, Any]:
     svc = _active(backend, arn)
     latest = svc.latest
-    if latest.status == "IN_PROGRESS":
+    if latest.running:
         latest.status, latest.finished_at = "STOPPED", now()
+        latest.failure = latest.failure or "The service was deleted."
     others = [
         o
         for o in store(backend).values()
@@ -284,6 +299,10 @@ def delete(backend: Any, arn: str) -> dict[str, Any]:
     if svc.scaling is not None:
         scaling.remove(account, region, svc.scaling)
         svc.scaling = None
+    everything = tasks.of_service(backend, svc)
+    for task in everything:
+        task.registered = False  # the target groups went with the rule
+    tasks.stop_all(backend, svc, everything, "Scaling activity initiated by the service's deletion.")
     ecs_objects.drain(backend, backend.services[f"{svc.cluster_name}:{svc.name}"])
     svc.status, svc.draining_since = "DRAINING", now()
     svc.updated_at = svc.draining_since

@@ -162,6 +162,31 @@ class EmulatedAws:
         if self.endpoint is not None:
             httpx.post(f"{self.endpoint}/moto-api/reset").raise_for_status()
 
+    def current_deployment(self, arn: str) -> str:
+        """The service's newest deployment (DescribeExpressGatewayService names it at once, where
+        ListServiceDeployments may not list it yet); the describe counts as a read of it."""
+        return str(self.ecs.describe_express_gateway_service(serviceArn=arn)["service"]["currentDeployment"])
+
+    def settle(self, arn: str, reads: int = 10) -> str:
+        """Describe the service until its newest deployment has finished; the final status."""
+        deployment = self.current_deployment(arn)
+        for _ in range(reads):
+            found = self.ecs.describe_service_deployments(serviceDeploymentArns=[deployment])
+            status = next((d["status"] for d in found["serviceDeployments"]), "MISSING")
+            if status not in ("MISSING", "PENDING", "IN_PROGRESS"):
+                return status
+        raise AssertionError(f"the deployment of {arn} did not finish in {reads} reads: {status}")
+
+    def statuses(self, arn: str, reads: int) -> list[str]:
+        """What `reads` DescribeServiceDeployments of the newest deployment say ("MISSING" while the
+        read does not see it yet), after the DescribeExpressGatewayService that names it."""
+        deployment = self.current_deployment(arn)
+        found = []
+        for _ in range(reads):
+            answer = self.ecs.describe_service_deployments(serviceDeploymentArns=[deployment])
+            found.append(next((d["status"] for d in answer["serviceDeployments"]), "MISSING"))
+        return found
+
     def create_service(self, name: str, **overrides: Any) -> dict[str, Any]:
         """CreateExpressGatewayService with a minimal valid request; returns the `service`."""
         infra, execution = self.roles()

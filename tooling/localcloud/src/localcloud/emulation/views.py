@@ -9,13 +9,28 @@ from typing import Any
 
 from .records import Deployment, ExpressService, Revision
 from .scaling import METRICS
+from .tasks import breaker_threshold
+
+# (requested, running, pending) task counts of a revision
+Counts = Callable[[Revision], tuple[int, int, int]]
 
 
 def configuration(svc: ExpressService, revision: Revision) -> dict[str, Any]:
-    """An ExpressGatewayServiceConfiguration."""
+    """An ExpressGatewayServiceConfiguration, as AWS answers it: environment variables and secrets
+    sorted by name (not in the request's order), the service's managed security group first."""
+    config = copy.deepcopy(revision.config)
+    container = config.get("primaryContainer") or {}
+    for key in ("environment", "secrets"):
+        if container.get(key):
+            container[key] = sorted(container[key], key=lambda item: str(item.get("name", "")))
+    network = config.get("networkConfiguration") or {}
+    groups = list(network.get("securityGroups") or [])
+    if svc.service_security_group in groups:
+        groups.remove(svc.service_security_group)
+        network["securityGroups"] = [svc.service_security_group, *groups]
     return {
         "serviceRevisionArn": revision.arn,
-        **copy.deepcopy(revision.config),
+        **config,
         "taskDefinitionArn": revision.task_definition_arn,
         "ingressPaths": [{"accessType": svc.access_type, "endpoint": svc.ingress.endpoint}],
         "createdAt": revision.created_at,
@@ -23,9 +38,9 @@ def configuration(svc: ExpressService, revision: Revision) -> dict[str, Any]:
 
 
 def active_revisions(svc: ExpressService) -> list[Revision]:
-    """The serving revision, plus the target of a deployment still in progress."""
+    """The serving revision, plus the target of a deployment still running."""
     latest = svc.deployments[-1] if svc.deployments else None
-    if latest is not None and latest.status == "IN_PROGRESS" and latest.target is not svc.serving:
+    if latest is not None and latest.running and latest.target is not svc.serving:
         return [svc.serving, latest.target]
     return [svc.serving]
 
@@ -69,14 +84,13 @@ def _status(svc: ExpressService) -> dict[str, Any]:
     return status
 
 
-def _revision_summary(svc: ExpressService, rev: Revision, weight: float) -> dict[str, Any]:
-    desired = rev.config["scalingTarget"]["minTaskCount"] if svc.status == "ACTIVE" else 0
-    running = desired if weight else 0
+def _revision_summary(rev: Revision, weight: float, counts: Counts) -> dict[str, Any]:
+    requested, running, pending = counts(rev)
     return {
         "arn": rev.arn,
-        "requestedTaskCount": desired,
+        "requestedTaskCount": requested,
         "runningTaskCount": running,
-        "pendingTaskCount": desired - running,
+        "pendingTaskCount": pending,
         "requestedTestTrafficWeight": 0.0,
         "requestedProductionTrafficWeight": weight,
     }
@@ -88,34 +102,38 @@ def deployment_brief(svc: ExpressService, dep: Deployment) -> dict[str, Any]:
         "serviceDeploymentArn": dep.arn,
         "serviceArn": svc.arn,
         "clusterArn": svc.cluster_arn,
-        "startedAt": dep.created_at,
         "createdAt": dep.created_at,
         "targetServiceRevisionArn": dep.target.arn,
         "status": dep.status,
     }
+    if dep.started_at is not None:
+        brief["startedAt"] = dep.started_at
     if dep.finished_at is not None:
         brief["finishedAt"] = dep.finished_at
-    if dep.status == "ROLLBACK_SUCCESSFUL" and dep.failure:
+    if dep.status in ("ROLLBACK_SUCCESSFUL", "STOPPED") and dep.failure:
         brief["statusReason"] = dep.failure
     return brief
 
 
-def deployment(svc: ExpressService, dep: Deployment) -> dict[str, Any]:
+def deployment(svc: ExpressService, dep: Deployment, counts: Counts) -> dict[str, Any]:
     """A ServiceDeployment (DescribeServiceDeployments)."""
-    done = dep.status != "IN_PROGRESS"
     target_weight = 100.0 if dep.status == "SUCCESSFUL" else 0.0
+    tripped = dep.failure is not None and dep.failed_tasks > 0
+    stage = {"PENDING": "RECONCILE_SERVICE", "IN_PROGRESS": "PRODUCTION_TRAFFIC_SHIFT"}.get(
+        dep.status, "CLEAN_UP"
+    )
     view: dict[str, Any] = {
         **deployment_brief(svc, dep),
-        "updatedAt": dep.finished_at or dep.created_at,
+        "updatedAt": dep.finished_at or dep.started_at or dep.created_at,
         "sourceServiceRevisions": (
-            [_revision_summary(svc, dep.source, 100.0 - target_weight)] if dep.source else []
+            [_revision_summary(dep.source, 100.0 - target_weight, counts)] if dep.source else []
         ),
-        "targetServiceRevision": _revision_summary(svc, dep.target, target_weight),
-        "lifecycleStage": "CLEAN_UP" if done else "PRODUCTION_TRAFFIC_SHIFT",
+        "targetServiceRevision": _revision_summary(dep.target, target_weight, counts),
+        "lifecycleStage": stage,
         "deploymentCircuitBreaker": {
-            "status": "TRIGGERED" if dep.status == "ROLLBACK_SUCCESSFUL" else "MONITORING",
-            "failureCount": 1 if dep.status == "ROLLBACK_SUCCESSFUL" else 0,
-            "threshold": 3,
+            "status": "TRIGGERED" if tripped or dep.status == "ROLLBACK_SUCCESSFUL" else "MONITORING",
+            "failureCount": dep.failed_tasks or (1 if dep.status == "ROLLBACK_SUCCESSFUL" else 0),
+            "threshold": breaker_threshold(dep.target.config["scalingTarget"]["minTaskCount"]),
         },
     }
     view.pop("targetServiceRevisionArn")
@@ -127,7 +145,6 @@ def deployment(svc: ExpressService, dep: Deployment) -> dict[str, Any]:
         }
     if dep.status == "STOPPED":
         view["stoppedAt"] = dep.finished_at
-        view["statusReason"] = "The service was deleted."
     return view
 
 
@@ -139,11 +156,14 @@ def service_revision(
     config = rev.config
     container = config.get("primaryContainer") or {}
     port = int(container.get("containerPort", 80))
-    account, region = svc.arn.split(":")[4], svc.arn.split(":")[3]
-    sg_arn = f"arn:aws:ec2:{region}:{account}:security-group/"
+    partition, region, account = svc.arn.split(":")[1], svc.arn.split(":")[3], svc.arn.split(":")[4]
+    sg_arn = f"arn:{partition}:ec2:{region}:{account}:security-group/"
 
-    def managed(arn: str | None = None, **extra: Any) -> dict[str, Any]:
+    def managed(arn: str | None = None, *, kind: str, **extra: Any) -> dict[str, Any]:
         item: dict[str, Any] = {"status": resource_status, "updatedAt": now, **extra}
+        failed = svc.failed_resources.get(kind)
+        if failed is not None and resource_status in ("ACTIVE", "PROVISIONING"):
+            item.update(status="FAILED", statusReason=failed)
         if arn:
             item["arn"] = arn
         return item
@@ -183,17 +203,25 @@ def service_revision(
                     "endpoint": ingress.endpoint,
                     "loadBalancer": managed(
                         ingress.load_balancer_arn,
+                        kind="loadBalancer",
                         scheme="internet-facing" if svc.access_type == "PUBLIC" else "internal",
                         subnetIds=list(network["subnets"]),
                         securityGroupIds=[ingress.load_balancer_security_group],
                     ),
-                    "loadBalancerSecurityGroups": [managed(sg_arn + ingress.load_balancer_security_group)],
-                    "certificate": managed(ingress.certificate_arn, domainName=ingress.certificate_domain),
-                    "listener": managed(ingress.listener_arn),
-                    "rule": managed(ingress.rule_arn),
+                    "loadBalancerSecurityGroups": [
+                        managed(
+                            sg_arn + ingress.load_balancer_security_group, kind="loadBalancerSecurityGroups"
+                        )
+                    ],
+                    "certificate": managed(
+                        ingress.certificate_arn, kind="certificate", domainName=ingress.certificate_domain
+                    ),
+                    "listener": managed(ingress.listener_arn, kind="listener"),
+                    "rule": managed(ingress.rule_arn, kind="rule"),
                     "targetGroups": [
                         managed(
                             arn,
+                            kind="targetGroups",
                             healthCheckPath=config["healthCheckPath"],
                             healthCheckPort=port,
                             port=port,
@@ -203,9 +231,13 @@ def service_revision(
                 }
             ],
             "autoScaling": _auto_scaling(svc, scaling, managed),
-            "metricAlarms": [managed(arn) for arn in (svc.scaling.alarm_arns if svc.scaling else ())],
-            "serviceSecurityGroups": [managed(sg_arn + svc.service_security_group)],
-            "logGroups": [managed(svc.log_group_arn, logGroupName=svc.log_group)],
+            "metricAlarms": [
+                managed(arn, kind="metricAlarms") for arn in (svc.scaling.alarm_arns if svc.scaling else ())
+            ],
+            "serviceSecurityGroups": [
+                managed(sg_arn + svc.service_security_group, kind="serviceSecurityGroups")
+            ],
+            "logGroups": [managed(svc.log_group_arn, kind="logGroups", logGroupName=svc.log_group)],
         },
     }
 
@@ -218,12 +250,14 @@ def _auto_scaling(
     return {
         "scalableTarget": managed(
             objects.target_arn if objects else None,
+            kind="scalableTarget",
             minCapacity=scaling["minTaskCount"],
             maxCapacity=scaling["maxTaskCount"],
         ),
         "applicationAutoScalingPolicies": [
             managed(
                 objects.policy_arn if objects else None,
+                kind="applicationAutoScalingPolicies",
                 policyType="TargetTrackingScaling",
                 targetValue=float(scaling["autoScalingTargetValue"]),
                 metric=METRICS[scaling["autoScalingMetric"]],
