@@ -36,19 +36,22 @@ def test_a_private_endpoint_is_proven_by_healthy_targets_not_by_a_request_from_o
     aws: None, make_deployer: Make, web: FakeService
 ) -> None:
     reg = _private_registry()
-    make_deployer(reg, verify=False).deploy("sensors")
-    with pytest.raises(DeployError, match="no healthy target behind the internal load balancer"):
-        make_deployer(reg).deploy("sensors")  # deployed, but no task is registered and healthy
-    elbv2 = boto3.client("elbv2")
-    for group in {g["TargetGroupArn"] for g in elbv2.describe_target_groups()["TargetGroups"]}:
-        elbv2.register_targets(TargetGroupArn=group, Targets=[{"Id": "172.31.200.10", "Port": 8000}])
-
     said: list[str] = []
     make_deployer(reg, said).deploy("sensors")
 
     assert web.urls == []  # the internal ALB's URL was never fetched
     assert any("healthy target(s) behind the internal ALB" in line for line in said)
     assert any("cannot be read from outside the VPC" in line for line in said)
+    elbv2 = boto3.client("elbv2")
+    for group in elbv2.describe_target_groups()["TargetGroups"]:  # every task drops out of the ALB
+        arn = group["TargetGroupArn"]
+        targets = [
+            t["Target"] for t in elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
+        ]
+        if targets:
+            elbv2.deregister_targets(TargetGroupArn=arn, Targets=targets)
+    with pytest.raises(DeployError, match="no healthy target behind the internal load balancer"):
+        make_deployer(reg).deploy("sensors")
 
 
 def test_a_health_path_that_reports_no_version_passes_with_a_warning(

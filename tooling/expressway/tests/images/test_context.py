@@ -27,6 +27,11 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
+def _sensors() -> ImageSpec:
+    # A Python other than the default's (3.11, below), so the tests see each base pick its own wheels.
+    return image("sensors", base_image="python:3.12-slim")
+
+
 def image(service: str, **fields: str) -> ImageSpec:
     return ImageSpec(
         service=service,
@@ -40,7 +45,7 @@ def image(service: str, **fields: str) -> ImageSpec:
 @pytest.fixture(scope="module")
 def sensors(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> BuildContext:
     out = tmp_path_factory.mktemp("ctx") / "sensors"
-    return assemble_context(image("sensors"), workspace, out, epoch=1767225600)
+    return assemble_context(_sensors(), workspace, out, epoch=1767225600)
 
 
 def distributions(layer: Path) -> dict[str, str]:
@@ -123,13 +128,13 @@ def test_dockerfile_is_labelled_with_the_context_digest(sensors: BuildContext) -
 def test_same_source_gives_the_same_digest_and_a_code_change_a_new_one(
     sensors: BuildContext, workspace: Path, tmp_path: Path
 ) -> None:
-    again = assemble_context(image("sensors"), workspace, tmp_path / "again", epoch=1767225600)
+    again = assemble_context(_sensors(), workspace, tmp_path / "again", epoch=1767225600)
     assert again.digest == sensors.digest
     module = workspace / "services" / "sensors" / "src" / "homestack_sensors" / "__init__.py"
     original = module.read_text()
     try:
         module.write_text(original + "\n# changed\n")
-        changed = assemble_context(image("sensors"), workspace, tmp_path / "changed", epoch=1767225600)
+        changed = assemble_context(_sensors(), workspace, tmp_path / "changed", epoch=1767225600)
     finally:
         module.write_text(original)
     assert changed.digest != sensors.digest

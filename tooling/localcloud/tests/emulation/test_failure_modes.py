@@ -211,6 +211,10 @@ def test_a_private_service_has_healthy_targets_to_read_though_no_one_outside_rea
         ]
         for i, zone in enumerate(zones)
     ]
+    # Private: their own route table, with no route to the default VPC's internet gateway.
+    table = aws.ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    for subnet in private:
+        aws.ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
     created = aws.create_service("ingest", networkConfiguration={"subnets": private})
     [path] = created["activeConfigurations"][0]["ingressPaths"]
     assert path["accessType"] == "PRIVATE"
