@@ -50,11 +50,11 @@ def check(registry: Registry, workspace: Workspace | None = None) -> list[str]:
         paths[svc.path] = name
         for table in svc.tables:
             if table not in registry.tables:
-                known = ", ".join(sorted(registry.tables)) or "none"
+                known = ", ".join(dotted(t) for t in sorted(registry.tables)) or "none"
                 problems.append(f"{where}.{dotted('tables', table)}: no such table; known tables: {known}")
         for env_name in svc.environments:
             if env_name not in registry.environments:
-                known = ", ".join(sorted(registry.environments))
+                known = ", ".join(dotted(e) for e in sorted(registry.environments))
                 at = dotted("environments", env_name)
                 problems.append(f"{where}.{at}: no such environment; known: {known}")
         layers: list[str | None] = [None, *svc.environments]

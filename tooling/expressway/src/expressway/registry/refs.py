@@ -52,7 +52,7 @@ def check_references(registry: Registry) -> list[str]:
             if ref is None:
                 problems.append(f"{where}: {short('${' + raw + '}')} is not a reference; use {_KINDS}")
             elif ref.target not in getattr(registry, ref.kind):
-                known = ", ".join(sorted(getattr(registry, ref.kind))) or "none"
+                known = ", ".join(dotted(k) for k in sorted(getattr(registry, ref.kind))) or "none"
                 problems.append(
                     f"{where}: {short('${' + raw + '}')} names no such {ref.kind[:-1]}; known: {known}"
                 )
@@ -62,7 +62,7 @@ def check_references(registry: Registry) -> list[str]:
         try:
             deploy_order(registry, list(registry.services))
         except CycleError as exc:
-            cycle = " -> ".join(reversed(exc.args[1]))
+            cycle = " -> ".join(dotted(name) for name in reversed(exc.args[1]))
             problems.append(f"services: references form a cycle: {cycle}")
     return problems
 
