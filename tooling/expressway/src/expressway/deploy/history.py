@@ -13,6 +13,7 @@ from expressway.plan.desired import Spec
 from expressway.registry import Table
 
 SUCCEEDED, FAILED = "succeeded", "failed"
+DESTROY = "destroy"  # a record's kind: deploy | rollback | destroy
 
 
 def spec_to_json(spec: Spec) -> str:
@@ -57,7 +58,7 @@ class DeployRecord:
     who: str  # the STS caller identity ARN
     outcome: str  # succeeded | failed
     reason: str
-    kind: str  # deploy | rollback
+    kind: str  # deploy | rollback | destroy
     spec: str  # spec_to_json(...)
     url: str | None = None
     sort_key: str = ""
@@ -131,8 +132,8 @@ class History:
 
     def last_failure(self, service: str) -> str | None:
         """Why the newest deploy of `service` failed, or None when it succeeded (or there is none)."""
-        newest = self.records(service, limit=1)
-        return newest[0].reason if newest and newest[0].outcome == FAILED else None
+        deploys = [r for r in self.records(service, limit=5) if r.kind != DESTROY]
+        return deploys[0].reason if deploys and deploys[0].outcome == FAILED else None
 
 
 def now_iso() -> str:
