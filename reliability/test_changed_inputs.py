@@ -144,7 +144,9 @@ def test_a_change_to_a_shared_input_redeploys_every_service_it_reaches(
 @pytest.mark.parametrize(
     ("path", "old", "new"),
     [
-        pytest.param(f"{EXPRESSWAY}/plan/render.py", '"dim": "2"', '"dim": "2;3"', id="how-plans-are-printed"),
+        pytest.param(
+            f"{EXPRESSWAY}/plan/render.py", '"dim": "2"', '"dim": "2;3"', id="how-plans-are-printed"
+        ),
         pytest.param(f"{EXPRESSWAY}/cli/parser.py", "help=", "help=  ", id="the-command-line"),
         pytest.param("README.md", "# homestack", "# homestack!", id="the-readme"),
     ],
@@ -188,7 +190,9 @@ def test_plan_changed_counts_the_services_it_lists_as_unchanged(
         prober = HttpProber(httpx.MockTransport(FakeService(git_version(root))), poll=0.0, clock=INSTANT)
         options = Options(poll=0.0, clock=INSTANT, verify_timeout=0.0, propagation_timeout=30.0)
         images = GivenImages(IMAGE)
-        return make_deployer(verb, reg, env, console, images=images, prober=prober, options=options, root=root)
+        return make_deployer(
+            verb, reg, env, console, images=images, prober=prober, options=options, root=root
+        )
 
     def cli(*argv: str) -> tuple[int, str, str]:
         capsys.readouterr()

@@ -164,10 +164,13 @@ class ChangeDetector:
         return self._then[sha]
 
     def decide(self, key: str, live: str | None, failed: str | None = None) -> Decision:
-        """One service's decision; `live` is its running version, `failed` why its last deploy failed."""
+        """One service's decision; `live` is its running version, `failed` why its last deploy failed
+        (or, starting `last deploy `, why it did not finish)."""
         reasons = self._reasons(key, live)
         if failed:
-            reasons.insert(0, f"last deploy failed: {failed}")
+            reasons.insert(
+                0, failed if failed.startswith("last deploy ") else f"last deploy failed: {failed}"
+            )
         if reasons:
             return Decision(key, True, "; ".join(reasons), live)
         assert live is not None
