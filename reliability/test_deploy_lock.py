@@ -39,7 +39,7 @@ from reliability.figures import Figures
 
 ROOT = Path(__file__).resolve().parents[1]
 CHANGES = ("Create", "Put", "Update", "Attach", "Tag", "Register", "Modify", "Delete")
-LEASE = 1.5
+LEASE = 3.0
 
 
 class Gate(GivenImages):
