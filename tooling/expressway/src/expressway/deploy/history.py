@@ -139,7 +139,7 @@ class History:
             why = "the deploy stopped before it finished (its process ended or it lost its lock)"
             if running is None or running.gone:
                 what = f"{why}; the service is not deployed now"
-            elif plan_service(service, spec_from_json(record.spec).request, running).action == "no-change":
+            elif _runs(service, record, running):
                 what = f"{why}; its change went out: the service runs exactly this configuration"
             else:
                 what = f"{why}; its change is not what runs now"
@@ -175,6 +175,15 @@ class History:
             return None
         newest = deploys[0]
         return newest.reason if newest.outcome == FAILED else f"last deploy did not finish: {newest.reason}"
+
+
+def _runs(service: str, record: DeployRecord, running: LiveService) -> bool:
+    """Whether what runs is exactly what `record` deployed (the plan would change nothing)."""
+    try:
+        request = spec_from_json(record.spec).request
+    except (ValueError, KeyError, TypeError):  # a record this version cannot read: not provably out
+        return False
+    return plan_service(service, request, running).action == "no-change"
 
 
 def _item(record: DeployRecord) -> dict[str, Any]:
