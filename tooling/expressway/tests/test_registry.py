@@ -275,3 +275,218 @@ def test_every_service_folder_has_exactly_one_registry_entry_and_the_reverse() -
     assert len(set(entries)) == len(entries)
     for key, svc in reg.services.items():
         assert svc.path == f"services/{key}"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        pytest.param(
+            {"project": {"name": "homestack\n"}},
+            "services.toml: project.name: 'homestack\\n' is not a valid name; use 1-20 of a-z, 0-9 and '-'",
+            id="project-name",
+        ),
+        pytest.param(
+            {"environments": {"prod\n": {"region": "eu-west-1"}}},
+            "services.toml: environments.'prod\\n': not a valid name; use a-z, 0-9 and '-'",
+            id="environment-name",
+        ),
+        pytest.param(
+            {"services": {"dash\n": {"path": "services/dash", "app": "a:b"}}},
+            "services.toml: services.'dash\\n': not a valid name; "
+            "use a-z, 0-9 and '-', starting with a letter",
+            id="service-name",
+        ),
+        pytest.param(
+            {"services": {"sensors": {"env": {"LOG_LEVEL\n": "info"}}}},
+            "services.toml: services.sensors: 'LOG_LEVEL\\n' is not a valid environment variable name",
+            id="env-var-name",
+        ),
+        pytest.param(
+            {"services": {"ingest": {"secrets": {"INGEST_API_KEY": "ssm:/x\n"}}}},
+            "services.toml: services.ingest.secrets.INGEST_API_KEY: 'ssm:/x\\n' is not a secret reference; "
+            "use 'ssm:/parameter/name' or a Secrets Manager ARN",
+            id="secret-reference",
+        ),
+        pytest.param(
+            {"services": {"sensors": {"health": "/health\n"}}},
+            "services.toml: services.sensors.health: '/health\\n' is not a URL path; "
+            "use visible ASCII, no spaces",
+            id="health-path",
+        ),
+        pytest.param(
+            {"environments": {"prod": {"region": "eu-west-1\n"}}},
+            "services.toml: environments.prod.region: 'eu-west-1\\n' is not an AWS region; "
+            "use e.g. 'eu-west-1'",
+            id="region",
+        ),
+        pytest.param(
+            {"environments": {"prod": {"cluster": "homestack prod"}}},
+            "services.toml: environments.prod.cluster: 'homestack prod' is not an ECS cluster name; "
+            "use 1-255 of A-Z, a-z, 0-9, '_', '-'",
+            id="cluster",
+        ),
+        pytest.param(
+            {"project": {"base_image": "python:3.12-slim\nRUN curl x | sh"}},
+            "services.toml: project.base_image: 'python:3.12-slim\\nRUN curl x | sh' is not an image "
+            "reference; use e.g. 'python:3.12-slim'",
+            id="base-image-newline",
+        ),
+        pytest.param(
+            {"services": {"sensors": {"environments": {"prod": {"base_image": "Python:3.12"}}}}},
+            "services.toml: services.sensors.environments.prod.base_image: 'Python:3.12' is not an image "
+            "reference; use e.g. 'python:3.12-slim'",
+            id="override-base-image",
+        ),
+        pytest.param(
+            {"tables": {"sensors": {"partition_key": ""}}},
+            "services.toml: tables.sensors.partition_key: '' is not an attribute name; use 1 to 255 bytes",
+            id="empty-key-attribute",
+        ),
+    ],
+)
+def test_a_trailing_newline_or_stray_character_is_refused(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(registry_text(changes))
+    assert message in caught.value.problems, caught.value.problems
+
+
+@pytest.mark.parametrize(
+    "path", ["../../../../root", "/root", "services/../../x", "./services/x", "a//b", "a/"]
+)
+def test_a_path_out_of_the_repository_is_refused_by_its_form(path: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(registry_text({"services": {"sensors": {"path": path}}}))
+    assert caught.value.problems == (
+        f"services.toml: services.sensors.path: {path!r} is not a folder inside the repository; use a "
+        "relative path of plain names, e.g. 'services/sensors' (no leading '/', no '.' or '..')",
+    )
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "python:3.12-slim",
+        "public.ecr.aws/docker/library/python:3.12-slim",
+        "localhost:5000/team/app_x:v1.2",
+        "python@sha256:" + "ab" * 32,
+        "python:3.12-slim@sha256:" + "ab" * 32,
+    ],
+)
+def test_image_references_of_every_form_are_accepted_as_base_images(image: str) -> None:
+    assert parse(registry_text({"project": {"base_image": image}})).project.base_image == image
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        pytest.param(
+            "deep = " + "[" * 2000 + "]" * 2000,
+            "services.toml: line 1: arrays or inline tables nested too deeply to read; no valid value is",
+            id="arrays-past-the-parser",
+        ),
+        pytest.param(
+            "deep = " + "[" * 20 + "]" * 20,
+            "services.toml: deep.0.0.0.0.0.0.0: nested deeper than 8 levels; no valid value is",
+            id="arrays-past-any-valid-value",
+        ),
+        pytest.param(
+            "big = " + "9" * 5000,
+            "services.toml: line 1: a number of thousands of digits; TOML integers are 64-bit",
+            id="5000-digits",
+        ),
+        pytest.param(
+            "big = 0x" + "f" * 5000,
+            "services.toml: big: an integer beyond the 64 bits TOML allows",
+            id="5000-hex-digits",
+        ),
+        pytest.param(
+            f"big = {2**63}",
+            "services.toml: big: an integer beyond the 64 bits TOML allows",
+            id="int64-plus-one",
+        ),
+    ],
+)
+def test_a_malformed_document_is_one_config_error_naming_file_and_where(line: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(line + "\n" + registry_text())
+    assert caught.value.problems == (problem,)
+
+
+def test_a_long_value_is_cut_in_the_problem_line() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(registry_text({"services": {"sensors": {"health": "/" + "x" * 5000 + " "}}}))
+    (line,) = caught.value.problems
+    assert line.startswith("services.toml: services.sensors.health: '/xxxx")
+    assert len(line) < 200
+
+
+def _workspace(root: Path, members: str = '["libs/*", "services/*"]') -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(
+        f'[tool.uv.workspace]\nmembers = {members}\nexclude = ["services/retired"]\n'
+    )
+    for folder in ("services/sensors", "services/ingest", "services/dashboard", "services/retired", "libs/x"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        (root / folder / "pyproject.toml").write_text(f'[project]\nname = "{folder.replace("/", "-")}"\n')
+    (root / "harness").mkdir(exist_ok=True)
+    (root / "services.toml").write_text(registry_text())
+    return root / "services.toml"
+
+
+def _with_sensors_at(path: Path, folder: str) -> Path:
+    path.write_text(registry_text({"services": {"sensors": {"path": folder}}}))
+    return path
+
+
+def test_load_accepts_a_workspace_members_folder(tmp_path: Path) -> None:
+    assert registry.load(_workspace(tmp_path)).services["sensors"].path == "services/sensors"
+    assert (
+        registry.load(_with_sensors_at(_workspace(tmp_path), "libs/x")).services["sensors"].path == "libs/x"
+    )
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [
+        pytest.param("harness", id="no-member"),
+        pytest.param("services/nothing", id="missing"),
+        pytest.param("services/retired", id="excluded"),
+        pytest.param("services/linked", id="member-glob-linking-outside"),
+    ],
+)
+def test_load_refuses_a_folder_that_is_no_workspace_member(tmp_path: Path, folder: str) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "pyproject.toml").write_text('[project]\nname = "outside"\n')
+    path = _workspace(tmp_path / "repo")
+    (tmp_path / "repo" / "services" / "linked").symlink_to(outside)
+    with pytest.raises(ConfigError) as caught:
+        registry.load(_with_sensors_at(path, folder))
+    assert caught.value.problems == (
+        f"services.toml: services.sensors.path: {folder!r} is not the folder of a uv workspace member "
+        "(pyproject.toml [tool.uv.workspace] members inside the repository: libs/x, services/dashboard, "
+        "services/ingest, services/sensors)",
+    )
+
+
+def test_without_a_workspace_a_path_is_held_to_its_form_and_may_not_link_out(tmp_path: Path) -> None:
+    path = tmp_path / "repo" / "services.toml"
+    path.parent.mkdir()
+    path.write_text(registry_text())
+    assert registry.load(path).services["sensors"].path == "services/sensors"  # need not exist yet
+    (path.parent / "pyproject.toml").write_text('[project]\nname = "one-package"\n')  # no workspace either
+    (path.parent / "services").mkdir()
+    (path.parent / "services" / "sensors").symlink_to(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        registry.load(path)
+    assert caught.value.problems == (
+        f"services.toml: services.sensors.path: 'services/sensors' leads out of the repository "
+        f"(it resolves to {tmp_path.resolve()})",
+    )
+
+
+def test_an_unreadable_workspace_manifest_is_a_config_error(tmp_path: Path) -> None:
+    path = _workspace(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.uv.workspace\n")
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: cannot read the uv workspace"):
+        registry.load(path)

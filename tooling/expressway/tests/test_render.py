@@ -49,6 +49,15 @@ def test_plan_text_lists_each_field_change_and_a_summary() -> None:
     )
 
 
+def test_plan_text_counts_services_left_out_as_unchanged() -> None:
+    only = Plan("prod", (PLAN.steps[0],))
+    assert (
+        plan_text(only, also_unchanged=2).splitlines()[-1]
+        == "0 to create, 1 to update, 2 unchanged, 0 blocked"
+    )
+    assert plan_text(only).splitlines()[-1] == "0 to create, 1 to update, 0 unchanged, 0 blocked"
+
+
 def test_plan_text_has_no_escape_codes_unless_colour_is_enabled() -> None:
     assert "\033[" not in plan_text(PLAN)
     assert "\033[33m~ sensors" in plan_text(PLAN, color=True)

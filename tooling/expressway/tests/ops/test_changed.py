@@ -118,3 +118,82 @@ def test_text_lists_each_service_with_its_reason(repo: Path) -> None:
     registry = load(repo / "services.toml")
     decisions = decide_all(ChangeDetector(repo, registry, "prod"), {"sensors": None, "dashboard": None}, {})
     assert changed_text(decisions) == "sensors    changed  not deployed\ndashboard  changed  not deployed\n"
+
+
+def _edit(root: Path, path: str, old: str, new: str) -> None:
+    target = root / path
+    text = target.read_text()
+    assert old in text
+    target.write_text(text.replace(old, new, 1))
+
+
+EXPRESSWAY = "tooling/expressway/src/expressway"
+
+
+def test_a_dockerfile_template_change_redeploys_every_service_naming_the_file(repo: Path) -> None:
+    deployed = _git(repo, "rev-parse", "HEAD")
+    _edit(repo, f"{EXPRESSWAY}/images/dockerfile.py", "PYTHONUNBUFFERED=1", "PYTHONUNBUFFERED=0")
+    _commit(repo, "template")
+    found = _decide(repo, deployed)
+    assert all(changed for changed, _ in found.values())
+    assert found["dashboard"][1] == (
+        f"what every image and request is made from changed: {EXPRESSWAY}/images/dockerfile.py "
+        f"(since {deployed[:12]})"
+    )
+
+
+def test_a_change_to_the_rest_of_expressway_redeploys_nothing(repo: Path) -> None:
+    deployed = _git(repo, "rev-parse", "HEAD")
+    _edit(repo, f"{EXPRESSWAY}/plan/render.py", '"dim": "2"', '"dim": "2;3"')
+    _edit(repo, f"{EXPRESSWAY}/deploy/fleet.py", "One table for the whole run", "One table per run")
+    _commit(repo, "cli and rendering")
+    assert not any(changed for changed, _ in _decide(repo, deployed).values())
+
+
+def test_environment_table_and_project_changes_name_where_in_services_toml(repo: Path) -> None:
+    deployed = _git(repo, "rev-parse", "HEAD")
+    _edit(repo, "services.toml", 'ttl_attribute = "expires_at"', 'ttl_attribute = "expiry"')
+    _edit(repo, "services.toml", 'access = "public"', 'access = "public"\nlog_retention_days = 7')
+    _commit(repo, "retention and ttl")
+    found = _decide(repo, deployed)
+    since = f"since {deployed[:12]}"
+    assert found["sensors"][1] == (
+        f"environments.prod in services.toml changed {since}; "
+        f"tables.readings in services.toml changed {since}"
+    )
+    assert found["dashboard"][1] == f"environments.prod in services.toml changed {since}"
+    _edit(repo, "services.toml", 'name = "homestack"', 'name = "homestack"\nbase_image = "python:3.12"')
+    found = _decide(repo, deployed)
+    assert found["dashboard"][1].startswith(
+        f"its services.toml entry changed {since}; [project] in services.toml changed {since}"
+    )
+
+
+def test_other_files_of_the_same_locked_version_count(repo: Path) -> None:
+    deployed = _git(repo, "rev-parse", "HEAD")
+    lock = repo / "uv.lock"
+    text, count = re.subn(
+        r'(name = "jinja2"\n(?:.*\n)*?sdist = \{ url = "[^"]+", hash = "sha256:)[0-9a-f]{4}',
+        r"\g<1>0000",
+        lock.read_text(),
+    )
+    assert count == 1
+    lock.write_text(text)
+    _commit(repo, "jinja2 rebuilt upstream")
+    found = _decide(repo, deployed)
+    assert re.fullmatch(r"locked dependencies changed: jinja2 [\d.]+ \(other files\)", found["dashboard"][1])
+    assert not found["sensors"][0]
+
+
+def test_expressway_from_an_index_counts_by_its_locked_version(repo: Path) -> None:
+    editable = 'version = "0.1.0"\nsource = { editable = "tooling/expressway" }'
+    _edit(repo, "uv.lock", editable, 'version = "0.1.0"\nsource = { registry = "https://pypi.org/simple" }')
+    deployed = _commit(repo, "expressway from PyPI")
+    _edit(repo, f"{EXPRESSWAY}/images/dockerfile.py", "PYTHONUNBUFFERED=1", "PYTHONUNBUFFERED=0")
+    _commit(repo, "a local edit that is not what runs the deploys")
+    assert not any(changed for changed, _ in _decide(repo, deployed).values())
+    _edit(repo, "uv.lock", 'version = "0.1.0"\nsource = { registry', 'version = "0.2.0"\nsource = { registry')
+    _commit(repo, "expressway 0.2.0")
+    assert _decide(repo, deployed)["sensors"][1] == (
+        f"expressway 0.1.0 -> 0.2.0 (it renders every image and request) (since {deployed[:12]})"
+    )

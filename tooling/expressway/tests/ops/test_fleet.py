@@ -92,6 +92,7 @@ def test_deploy_changed_after_a_libs_change_redeploys_only_its_dependents(cli: C
     assert "dashboard  same" in err
     assert "ingest     changed  code changed since" in err
     assert "homestack-prod-dashboard" not in out
+    assert out.splitlines()[-1] == "0 to create, 2 to update, 1 unchanged, 0 blocked"  # dashboard counted
     code, out, err = cli("plan", "--changed", "--json")
     assert code == 2
     events = [json.loads(line) for line in err.splitlines() if line.startswith("{")]

@@ -1,16 +1,24 @@
-"""Deploy locks in DynamoDB: one deploy per service at a time, the holder named, crashed locks expire."""
+"""Deploy locks in DynamoDB: one deploy per service at a time, the holder named, crashed locks expire,
+dead holders on this host are taken over at once, and a lock whose lease cannot be confirmed is lost
+aloud (renewals are retried first)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
+import botocore.exceptions
 import pytest
 
+from expressway.aws import session
 from expressway.aws.ledger import Ledger
 from expressway.deploy.fleet import Operator
-from expressway.deploy.lock import DeployLock
+from expressway.deploy.lock import HOST, DeployLock
 from expressway.deploy.waiting import Clock
 from expressway.errors import DeployError
 from expressway.images.source import GivenImages
@@ -127,3 +135,117 @@ def test_a_running_deploy_keeps_its_lock_past_one_lease_and_frees_it_after(aws: 
         with pytest.raises(DeployError, match="long deploy"):
             DeployLock(ledger, "sensors", "impatient").acquire()
     assert DeployLock(ledger, "sensors", "impatient").try_acquire()
+
+
+class FailingRenewals:
+    """The operations table refuses the writes of one lock holder (its renewals) `times` times, as a
+    network partition would; every other write goes through."""
+
+    def __init__(self, lock: DeployLock, times: int) -> None:
+        self.token, self.left, self.refused = lock.token, times, 0
+
+    def __call__(self, params: dict[str, Any], **_: Any) -> None:
+        item = params.get("Item", {})
+        ours = (
+            item.get("pk", {}).get("S", "").startswith("lock#")
+            and item.get("token", {}).get("S") == self.token
+        )
+        if ours and self.left > 0:
+            self.left -= 1
+            self.refused += 1
+            raise botocore.exceptions.EndpointConnectionError(endpoint_url="https://dynamodb.eu-west-1")
+
+
+def _failing(reg: Registry, lock: DeployLock, times: int) -> FailingRenewals:
+    hook = FailingRenewals(lock, times)
+    dynamodb = session.client(reg.environment("prod"), "dynamodb")
+    dynamodb.meta.events.register("before-parameter-build.dynamodb.PutItem", hook)
+    return hook
+
+
+def test_a_failed_renewal_is_retried_and_the_lock_kept(aws: None, reg: Registry) -> None:
+    ledger = _ledger(reg)
+    said: list[str] = []
+    lock = DeployLock(ledger, "sensors", "long deploy", lease=2.4)
+    with lock.held(say=said.append):
+        hook = _failing(reg, lock, times=2)
+        time.sleep(3.0)  # past the lease: only the retried renewals kept it
+        lock.confirm()
+        with pytest.raises(DeployError, match="long deploy"):
+            DeployLock(ledger, "sensors", "impatient").acquire()
+    assert hook.refused == 2
+    assert said[0].startswith("sensors: could not renew the deploy lock (write {'S': 'lock#sensors'} to ")
+    assert said[0].endswith("cannot reach https://dynamodb.eu-west-1); retrying")
+    assert said[1:] == ["sensors: renewed the deploy lock again"]
+
+
+def test_renewals_that_keep_failing_lose_the_lock_before_its_lease_ends(aws: None, reg: Registry) -> None:
+    said: list[str] = []
+    lock = DeployLock(_ledger(reg), "sensors", "cut off", lease=4.0)
+    with lock.held(say=said.append):
+        _failing(reg, lock, times=1000)
+        lock.confirm()  # the first renewal has not even been tried yet
+        time.sleep(4.0 * 0.75 + 0.2)
+        with pytest.raises(DeployError) as caught:
+            lock.confirm()
+        holder = lock.holder()
+        assert holder is not None
+        assert holder.expires > time.time(), "the lease still runs in the table: nobody could take it yet"
+    assert str(caught.value).startswith("deploy sensors: lost the deploy lock: ")
+    assert str(caught.value).endswith("; stopped before its next AWS change")
+    assert caught.value.hint is not None
+    assert "expressway history sensors" in caught.value.hint
+    assert said[-1].startswith("sensors: lost the deploy lock: renewals failed for 3.0s (last: write")
+
+
+def test_a_lock_taken_over_under_a_running_deploy_is_reported_lost(aws: None, reg: Registry) -> None:
+    said: list[str] = []
+    lock = DeployLock(_ledger(reg), "sensors", "slow deploy", lease=1.2)
+    with lock.held(say=said.append):
+        ahead = Wall(time.time() + 3600)  # a host whose clock runs an hour ahead sees the lease expired
+        successor: list[str] = []
+        assert DeployLock(_ledger(reg), "sensors", "next deploy", wall=ahead).try_acquire(successor.append)
+        deadline = time.monotonic() + 10
+        while not said and time.monotonic() < deadline:  # the next renewal finds the lock gone
+            time.sleep(0.05)
+        with pytest.raises(DeployError, match="its lease ran out and another deploy took it over"):
+            lock.confirm()
+    assert said == [
+        "sensors: lost the deploy lock: its lease ran out and another deploy took it over; "
+        "no further AWS change will be made"
+    ]
+    assert successor[0].startswith("sensors: took over the deploy lock of slow deploy (since ")
+    assert "): its lease ran out at " in successor[0]
+
+
+def _dead_pid() -> int:
+    done = subprocess.Popen([sys.executable, "-c", "pass"])
+    done.wait()
+    return done.pid
+
+
+def _held_by(reg: Registry, pid: int, host: str) -> None:
+    """The lock item a deploy of process `pid` on `host` wrote (its lease runs for an hour)."""
+    gone = DeployLock(_ledger(reg), "sensors", f"arn:aws:iam::1:user/ana on box pid {pid}", lease=3600)
+    item = gone._item("2026-11-26T10:00:00+00:00")
+    item.update({"pid": {"N": str(pid)}, "host": {"S": host}})
+    assert _ledger(reg).put(item)
+
+
+def test_a_holder_on_this_host_whose_process_is_gone_is_taken_over_at_once(aws: None, reg: Registry) -> None:
+    pid = _dead_pid()
+    _held_by(reg, pid, HOST)
+    said: list[str] = []
+    DeployLock(_ledger(reg), "sensors", "next deploy").acquire(say=said.append)
+    assert said == [
+        f"sensors: took over the deploy lock of arn:aws:iam::1:user/ana on box pid {pid} "
+        f"(since 2026-11-26T10:00:00+00:00): its process {pid} on this host is gone"
+    ]
+
+
+@pytest.mark.parametrize("where", ["another host", "this host, alive"])
+def test_a_holder_elsewhere_or_alive_keeps_its_lock(aws: None, reg: Registry, where: str) -> None:
+    pid, host = (_dead_pid(), f"{HOST} elsewhere") if where == "another host" else (os.getpid(), HOST)
+    _held_by(reg, pid, host)
+    with pytest.raises(DeployError, match=f"locked: arn:aws:iam::1:user/ana on box pid {pid} has been"):
+        DeployLock(_ledger(reg), "sensors", "next deploy").acquire()

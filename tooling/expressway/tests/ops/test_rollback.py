@@ -15,11 +15,13 @@ from expressway.deploy.deployer import Deployer
 from expressway.deploy.fleet import Operator, Result
 from expressway.deploy.history import History
 from expressway.deploy.rollback import rollback
+from expressway.deploy.target import Target
 from expressway.errors import DeployError, UsageError
+from expressway.ops.destroy import destroy
 from expressway.registry import Registry, parse
 from expressway.testing import registry_text
 
-from .conftest import V1, V2, MakeDeployer, image_tags, lifecycle_cleanup, push_image
+from .conftest import FAST, V1, V2, MakeDeployer, image_tags, lifecycle_cleanup, push_image
 
 ARN = "arn:aws:ecs:eu-west-1:123456789012:service/homestack-prod/homestack-prod-sensors"
 REPO = "homestack/sensors"
@@ -131,3 +133,42 @@ def test_history_and_rollback_through_the_cli(
     text = capsys.readouterr().out
     assert text.splitlines()[0].split() == ["WHEN", "OUTCOME", "KIND", "VERSION", "DIGEST", "WHO"]
     assert "succeeded  rollback  111111111111" in text
+
+
+def test_destroy_is_recorded_and_is_no_rollback_target(
+    two_versions: tuple[str, str], reg: Registry, deployer_for: MakeDeployer
+) -> None:
+    said: list[str] = []
+    target = Target(reg, "prod")
+    destroy(target, "sensors", 60.0, said.append, poll=0.0, clock=FAST)
+    history = History(Operator(deployer_for(reg)).ledger, "prod")
+    newest = history.records("sensors")[0]
+    assert (newest.kind, newest.outcome, newest.version, newest.image) == (
+        "destroy",
+        "succeeded",
+        V2,
+        two_versions[1],
+    )
+    assert newest.reason == "deleted homestack-prod-sensors"
+    assert newest.who == "arn:aws:sts::123456789012:user/moto"
+    assert history.last_failure("sensors") is None
+    # the deletion names V2 too, but only a deploy of V2 is something to roll back to
+    assert rollback(deployer_for(reg), "sensors", V2[:7]).ok
+    assert _live()[1]["APP_VERSION"] == V2
+    destroy(target, "ingest", 60.0, said.append, poll=0.0, clock=FAST)  # never deployed: nothing recorded
+    assert history.records("ingest") == []
+    assert "ingest: homestack-prod-ingest is not deployed in prod; nothing to delete" in said
+
+
+def test_a_destroy_that_times_out_is_recorded_as_failed(
+    two_versions: tuple[str, str], reg: Registry, deployer_for: MakeDeployer
+) -> None:
+    target = Target(reg, "prod")
+    with pytest.raises(DeployError, match="destroy sensors: still DRAINING after 0s"):
+        destroy(target, "sensors", 0.0, lambda _: None, poll=0.0, clock=FAST)
+    newest = History(Operator(deployer_for(reg)).ledger, "prod").records("sensors")[0]
+    assert (newest.kind, newest.outcome, newest.reason) == (
+        "destroy",
+        "failed",
+        "destroy sensors: still DRAINING after 0s",
+    )

@@ -59,7 +59,8 @@ def plan(verb: o.Plan, deployer: Deployer, root: Path, console: Console) -> int:
     """`plan SERVICE|--all|--changed`: what a deploy would do; exit 0 nothing, 2 changes, 1 blocked."""
     keys = pick_targets("plan", verb.targets, deployer, root, console, as_json=verb.json)
     found = deployer.plan(keys)
-    console.data(plan_json(found) if verb.json else plan_text(found, console.color))
+    same = len(deployer.registry.services) - len(keys) if verb.targets.changed else 0  # listed as `same`
+    console.data(plan_json(found) if verb.json else plan_text(found, console.color, also_unchanged=same))
     return found.exit_code
 
 

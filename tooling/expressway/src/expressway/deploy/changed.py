@@ -1,13 +1,20 @@
 """`--changed`: which services run something other than what HEAD would deploy, and why (per service).
 
 What is live (the commit in APP_VERSION of the running revision, and the last deploy record) is compared
-with the working tree through the service's image inputs: its own and every workspace library's
-`pyproject.toml` and `src/` (from uv.lock's graph), the locked third-party versions of its closure, and
-its resolved services.toml entry. Tests, docs and other services' code do not go into its image.
+with the working tree through every input of the service's image and Express request:
+- its own and every workspace library's `pyproject.toml` and `src/` (from uv.lock's graph), and the
+  locked third-party packages of its closure (version, source and artifact hashes);
+- what every image and request shares: expressway's Dockerfile template and build-context code, the
+  registry's defaults (the default base image) and the code that writes the request and its policies
+  (SHARED_CODE, when expressway is a workspace member; else its locked version);
+- in services.toml: its resolved entry (base image included), its environment, the tables it uses and
+  [project].
+Tests, docs, other services' code and the rest of expressway (the CLI, how plans print) reach no image.
 """
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +26,17 @@ from expressway.errors import ConfigError
 from expressway.registry import Registry, parse, resolve
 
 IMAGE_PARTS = ("pyproject.toml", "src")  # what of a workspace member goes into an image (a wheel)
+TOOL = "expressway"
+# What of expressway's own member goes into every image and every Express request: the Dockerfile
+# template and build context (images/), the registry's defaults and derived names (registry/), and the
+# request, its policies and its version variable (plan/desired.py, plan/policies.py, plan/live.py).
+SHARED_CODE = (
+    "src/expressway/images",
+    "src/expressway/registry",
+    "src/expressway/plan/desired.py",
+    "src/expressway/plan/policies.py",
+    "src/expressway/plan/live.py",
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +47,7 @@ class Workspace:
     versions: dict[str, tuple[str, ...]]
     requires: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]  # package -> ((dep, extras), ...)
     extras: dict[str, dict[str, tuple[str, ...]]]  # package -> extra -> deps
+    artifacts: dict[str, str]  # package -> its sources and artifact hashes, as one comparable text
 
     @classmethod
     def from_lock(cls, text: str, source: str = "uv.lock") -> Workspace:
@@ -40,6 +59,7 @@ class Workspace:
         versions: dict[str, list[str]] = {}
         requires: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         extras: dict[str, dict[str, tuple[str, ...]]] = {}
+        artifacts: dict[str, list[Any]] = {}
         for package in lock.get("package", []):
             name = package["name"]
             where: dict[str, Any] = package.get("source", {})
@@ -51,11 +71,16 @@ class Workspace:
             deps += [(d["name"], tuple(d.get("extra", ()))) for d in package.get("dependencies", [])]
             optional = package.get("optional-dependencies", {})
             extras[name] = {x: tuple(d["name"] for d in ds) for x, ds in optional.items()}
+            # What gets installed: where from and which files (hashes), not when uv saw them uploaded.
+            files = [package.get("sdist", {}), *package.get("wheels", [])]
+            hashes = sorted(str(f.get("hash", f.get("url", ""))) for f in files if f)
+            artifacts.setdefault(name, []).append([package.get("version", ""), where, hashes])
         return cls(
             members,
             {k: tuple(sorted(set(v))) for k, v in versions.items()},
             {k: tuple(v) for k, v in requires.items()},
             extras,
+            {k: json.dumps(sorted(v, key=json.dumps), sort_keys=True) for k, v in artifacts.items()},
         )
 
     def member_at(self, folder: str) -> str | None:
@@ -79,6 +104,10 @@ class Workspace:
     def third_party(self, names: set[str]) -> dict[str, tuple[str, ...]]:
         return {n: self.versions.get(n, ()) for n in names if n not in self.members}
 
+    def installed(self, names: set[str]) -> dict[str, str]:
+        """What each third-party package of `names` installs (version, source, hashes), comparable."""
+        return {n: self.artifacts.get(n, "") for n in names if n not in self.members}
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -93,10 +122,23 @@ class Decision:
         return {"service": self.service, "changed": self.changed, "reason": self.reason, "live": self.live}
 
 
-def _config(registry: Registry, key: str, env: str) -> dict[str, Any] | None:
-    if key not in registry.services:
-        return None
-    return resolve(registry, key, env).model_dump()
+def _inputs(registry: Registry, key: str, env: str) -> dict[str, Any]:
+    """What of services.toml goes into service `key`'s request in `env`, by where it is written."""
+    if key not in registry.services or env not in registry.environments:
+        return {"its services.toml entry": None}
+    service = resolve(registry, key, env)
+    tables = {f"tables.{t}": registry.tables[t].model_dump() for t in service.tables if t in registry.tables}
+    return {
+        "its services.toml entry": service.model_dump(),
+        f"environments.{env}": registry.environments[env].model_dump(),
+        "[project]": registry.project.model_dump(),
+        **tables,
+    }
+
+
+def _listed(paths: list[str], limit: int = 3) -> str:
+    more = f" and {len(paths) - limit} more" if len(paths) > limit else ""
+    return ", ".join(paths[:limit]) + more
 
 
 class ChangeDetector:
@@ -108,6 +150,7 @@ class ChangeDetector:
         self.head = self.git.head()
         self.now = Workspace.from_lock((root / "uv.lock").read_text())
         self._then: dict[str, tuple[Workspace | None, Registry | None]] = {}
+        self._shared: dict[str, list[str]] = {}
 
     def _at(self, sha: str) -> tuple[Workspace | None, Registry | None]:
         if sha not in self._then:
@@ -121,15 +164,34 @@ class ChangeDetector:
         return self._then[sha]
 
     def decide(self, key: str, live: str | None, failed: str | None = None) -> Decision:
-        """One service's decision; `live` is its running version, `failed` why its last deploy failed."""
+        """One service's decision; `live` is its running version, `failed` why its last deploy failed
+        (or, starting `last deploy `, why it did not finish)."""
         reasons = self._reasons(key, live)
         if failed:
-            reasons.insert(0, f"last deploy failed: {failed}")
+            reasons.insert(
+                0, failed if failed.startswith("last deploy ") else f"last deploy failed: {failed}"
+            )
         if reasons:
             return Decision(key, True, "; ".join(reasons), live)
         assert live is not None
         same = "running HEAD" if self.head.startswith(live) else f"running {live[:12]}"
-        return Decision(key, False, f"{same}; no change to its code, dependencies or config", live)
+        return Decision(key, False, f"{same}; no change to its code, dependencies, image or config", live)
+
+    def _shared_reasons(self, live: str, then: Workspace) -> list[str]:
+        """Changes since `live` to what every image and request shares (looked up once per commit)."""
+        if live not in self._shared:
+            folder = self.now.members.get(TOOL)
+            if folder is not None:
+                paths = [f"{folder}/{part}" for part in SHARED_CODE]
+                changed = self.git.changed_files(live, paths)
+                found = [f"what every image and request is made from changed: {_listed(changed)}"]
+                self._shared[live] = found if changed else []
+            else:  # expressway installed from an index: its locked version stands for its code
+                before, after = then.versions.get(TOOL, ()), self.now.versions.get(TOOL, ())
+                moved = before != after
+                shown = f"{'/'.join(before) or '(none)'} -> {'/'.join(after) or '(none)'}"
+                self._shared[live] = [f"{TOOL} {shown} (it renders every image and request)"] if moved else []
+        return [f"{reason} (since {live[:12]})" for reason in self._shared[live]]
 
     def _reasons(self, key: str, live: str | None) -> list[str]:
         if live is None:
@@ -160,18 +222,26 @@ class ChangeDetector:
             reasons.append(f"code changed since {live[:12]}: {listed}")
         before = then.third_party(old_closure)
         after = self.now.third_party(self.now.closure(package))
-        moved = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+        was, now = then.installed(old_closure), self.now.installed(self.now.closure(package))
+        moved = sorted(n for n in was.keys() | now.keys() if was.get(n) != now.get(n))
         if moved:
             shown = ", ".join(
                 f"{n} {'/'.join(before.get(n, ())) or '(new)'} -> {'/'.join(after.get(n, ())) or '(gone)'}"
+                if before.get(n) != after.get(n)
+                else f"{n} {'/'.join(after.get(n, ()))} (other files)"
                 for n in moved[:3]
             )
             more = f" and {len(moved) - 3} more" if len(moved) > 3 else ""
             reasons.append(f"locked dependencies changed: {shown}{more}")
+        reasons += self._shared_reasons(live, then)
         if old_registry is None:
             reasons.append(f"services.toml at {live[:12]} is missing or no longer valid: cannot compare")
-        elif _config(old_registry, key, self.env) != _config(self.registry, key, self.env):
-            reasons.append(f"its services.toml entry changed since {live[:12]}")
+        else:
+            old, new = _inputs(old_registry, key, self.env), _inputs(self.registry, key, self.env)
+            for part in sorted(old.keys() | new.keys(), key=lambda p: (not p.startswith("its"), p)):
+                if old.get(part) != new.get(part):
+                    where = part if part.startswith("its") else f"{part} in services.toml"
+                    reasons.append(f"{where} changed since {live[:12]}")
         return reasons
 
 

@@ -173,8 +173,9 @@ class Deployer:
         """Deploy one service and return where it serves; DeployError when it does not."""
         return self.apply(self.prepare(key, pinned))
 
-    def apply(self, prepared: Prepared) -> Outcome:
-        """Run a prepared deploy: prerequisites, create or update, wait, verify."""
+    def apply(self, prepared: Prepared, guard: Callable[[], None] = lambda: None) -> Outcome:
+        """Run a prepared deploy: prerequisites, create or update, wait, verify. `guard` is called
+        before each AWS change and raises to stop the deploy there (the fleet: the lock is lost)."""
         key, observed, desired, step = prepared.key, prepared.observed, prepared.spec, prepared.step
         if step.action == "blocked":
             raise DeployError(f"deploy {key}: {step.reason}", hint=step.hint)
@@ -187,13 +188,14 @@ class Deployer:
             return Outcome(key, "no-change", url, deployment)
         if step.action == "create":
             self._check_capacity(key)
+        guard()
         self._ensure_shared()
         if support.ensure_service(self.registry, self.env, desired, lambda m: self.say(f"{key}: {m}")):
             self._iam_changed = True
         self._settle_iam(key)
         previous = observed.current_deployment if observed else None
         started = datetime.now(UTC) - timedelta(seconds=5)
-        current = self._apply(key, step, desired)
+        current = self._apply(key, step, desired, guard)
         arn = self._find_deployment(key, current, previous, started)
         self._settle(key, arn, desired.log_group, started)
         url = self._verify(key, self.observe(key), prepared.version)
@@ -236,7 +238,9 @@ class Deployer:
         if used.used >= places * 4 // 5:
             self.say(f"{key}: {used.used % places or places} of {places} places on the shared ALB are used")
 
-    def _apply(self, key: str, step: Step, desired: Spec) -> str | None:
+    def _apply(
+        self, key: str, step: Step, desired: Spec, guard: Callable[[], None] = lambda: None
+    ) -> str | None:
         """Create or update, retrying while IAM has not yet propagated freshly created roles; returns
         the deployment the answer names, if it names one."""
         deadline = Deadline(self.options.propagation_timeout, self.options.clock)
@@ -244,6 +248,7 @@ class Deployer:
         for change in step.changes if step.action == "update" else ():
             self.say(f"{key}:   ~ {change.field}")
         while True:
+            guard()
             try:
                 if step.action == "create":
                     return self.ecs.create(desired.request).current_deployment

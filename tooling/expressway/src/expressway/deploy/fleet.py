@@ -13,7 +13,15 @@ from typing import Any
 from expressway.aws.ecr import Ecr, protect_tag
 from expressway.aws.ledger import Ledger
 from expressway.deploy.deployer import Deployer, Outcome, Prepared
-from expressway.deploy.history import FAILED, SUCCEEDED, DeployRecord, History, now_iso, spec_to_json
+from expressway.deploy.history import (
+    FAILED,
+    STARTED,
+    SUCCEEDED,
+    DeployRecord,
+    History,
+    now_iso,
+    spec_to_json,
+)
 from expressway.deploy.lock import LEASE_SECONDS, DeployLock, holder_name
 from expressway.errors import ExpresswayError
 from expressway.plan.desired import Spec
@@ -58,20 +66,31 @@ class Operator:
         return DeployLock(self.ledger, key, who, lease=self.lease, clock=self.deployer.options.clock)
 
     def deploy(self, key: str, kind: str = "deploy", pinned: Spec | None = None) -> Result:
-        """Lock, deploy (`pinned`: that recorded spec as it was), record; never raises for a failure."""
+        """Lock, deploy (`pinned`: that recorded spec as it was), record; never raises for a failure.
+
+        The record is written before the first AWS change (`started`) and settled after; earlier
+        deploys that never settled theirs are settled first, from what runs (deploy/history.py). Each
+        AWS change of the deploy is made only while the lock's lease is confirmed (`lock.confirm`).
+        """
         started, at = time.monotonic(), now_iso()
         version = pinned.version if pinned else self.deployer.version
+        lock = self.lock(key)
         try:
-            with self.lock(key).held(self.lock_wait, say=self.deployer.say):
+            with lock.held(self.lock_wait, say=self.deployer.say):
                 # A spec that cannot be worked out (a dependency not deployed yet) changed nothing:
                 # it fails the deploy without a record.
                 prepared = self.deployer.prepare(key, pinned)
+                for gone in self.history.settle_unfinished(key, prepared.observed, lock.token):
+                    self.deployer.say(
+                        f"{key}: the deploy of {gone.version[:12]} started {gone.at}: {gone.reason}"
+                    )
+                record = self._record(prepared, at, STARTED, "in progress", kind, token=lock.token)
                 try:
-                    outcome = self.deployer.apply(prepared)
+                    outcome = self.deployer.apply(prepared, guard=lock.confirm)
                 except ExpresswayError as exc:
-                    self._record(prepared, at, FAILED, exc.message.splitlines()[0], kind)
+                    self._record(prepared, at, FAILED, exc.message.splitlines()[0], kind, started=record)
                     raise
-                self._record(prepared, at, SUCCEEDED, outcome.action, kind, outcome)
+                self._record(prepared, at, SUCCEEDED, outcome.action, kind, outcome, started=record)
         except ExpresswayError as exc:
             detail = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
             return Result(key, "failed", version, None, time.monotonic() - started, detail, exc)
@@ -79,12 +98,25 @@ class Operator:
         return Result(key, status, version, outcome.url, time.monotonic() - started)
 
     def _record(
-        self, prepared: Prepared, at: str, outcome: str, reason: str, kind: str, done: Outcome | None = None
-    ) -> None:
+        self,
+        prepared: Prepared,
+        at: str,
+        outcome: str,
+        reason: str,
+        kind: str,
+        done: Outcome | None = None,
+        *,
+        token: str = "",
+        started: DeployRecord | None = None,
+    ) -> DeployRecord:
+        """Write the record of a deploy that starts, or settle `started` with how it ended."""
         spec = prepared.spec
         if outcome == SUCCEEDED:
             self._protect(prepared)
-        self.history.add(
+        if started is not None:
+            self.history.settle(started, outcome, reason, done.url if done else None)
+            return started
+        return self.history.add(
             DeployRecord(
                 service=prepared.key,
                 environment=self.deployer.env,
@@ -97,6 +129,7 @@ class Operator:
                 kind=kind,
                 spec=spec_to_json(spec),
                 url=done.url if done else None,
+                token=token,
             )
         )
 

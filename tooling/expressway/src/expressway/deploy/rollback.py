@@ -5,13 +5,13 @@ from __future__ import annotations
 from expressway.aws.ecr import Ecr
 from expressway.deploy.deployer import Deployer
 from expressway.deploy.fleet import Operator, Result
-from expressway.deploy.history import SUCCEEDED, DeployRecord, History, spec_from_json
+from expressway.deploy.history import DESTROY, SUCCEEDED, DeployRecord, History, spec_from_json
 from expressway.errors import DeployError, UsageError
 
 
 def choose(service: str, records: list[DeployRecord], live: str | None, to: str | None) -> DeployRecord:
     """The record to roll back to: `to` (a version prefix or digest), else the newest not running now."""
-    good = [r for r in records if r.outcome == SUCCEEDED]
+    good = [r for r in records if r.outcome == SUCCEEDED and r.kind != DESTROY]
     recent = ", ".join(dict.fromkeys(r.version[:12] for r in good[:5])) or "none"
     if to:
         for record in good:

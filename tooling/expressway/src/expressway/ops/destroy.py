@@ -1,12 +1,16 @@
-"""`expressway destroy SERVICE`: delete the Express service, wait for INACTIVE, say what stays."""
+"""`expressway destroy SERVICE`: delete the Express service, wait for INACTIVE, say what stays; the
+deletion goes into the service's history (kind `destroy`) beside its deploys."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from expressway.aws.ledger import Ledger
+from expressway.deploy.history import DESTROY, FAILED, SUCCEEDED, DeployRecord, History, now_iso
 from expressway.deploy.target import Target
 from expressway.deploy.waiting import Clock, Deadline
-from expressway.errors import DeployError
+from expressway.errors import DeployError, ExpresswayError
+from expressway.plan.live import LiveService
 from expressway.registry import resolve
 
 
@@ -18,14 +22,19 @@ def destroy(
     *,
     poll: float = 5.0,
     clock: Clock | None = None,
+    history: History | None = None,
 ) -> list[str]:
-    """Delete service `key` and wait until its name is free again; returns what was left in place."""
+    """Delete service `key`, wait until its name is free again and record it in `history` (the
+    environment's operations table by default); returns what was left in place."""
     clock = clock or Clock()
     name = target.names.service(key)
     service = target.observe(key)
     if service is None or service.gone:
         say(f"{key}: {name} is not deployed in {target.env}; nothing to delete")
-    else:
+        return _kept(target, key)
+    records = history or History(Ledger(target.environment, target.names), target.env)
+    at = now_iso()
+    try:
         if target.ecs.delete(target.arn(key)):
             say(f"{key}: deleting {name} (DRAINING)")
         deadline = Deadline(timeout, clock)
@@ -39,8 +48,33 @@ def destroy(
                     hint="ECS keeps deleting; see `expressway status` later (the name is held till INACTIVE)",
                 )
             clock.sleep(poll)
-        say(f"{key}: {name} is INACTIVE; its rule, target groups and certificate are gone")
+    except ExpresswayError as exc:
+        _record(records, target, key, service, at, FAILED, exc.message.splitlines()[0])
+        raise
+    _record(records, target, key, service, at, SUCCEEDED, f"deleted {name}")
+    say(f"{key}: {name} is INACTIVE; its rule, target groups and certificate are gone")
     return _kept(target, key)
+
+
+def _record(
+    records: History, target: Target, key: str, was: LiveService, at: str, outcome: str, reason: str
+) -> None:
+    """The deletion as a history record: what ran until then (version, image, URL), who, when."""
+    records.add(
+        DeployRecord(
+            service=key,
+            environment=target.env,
+            version=was.version or "unknown",
+            image=was.image or "",
+            at=at,
+            who=target.identity().arn,
+            outcome=outcome,
+            reason=reason,
+            kind=DESTROY,
+            spec="",
+            url=was.url,
+        )
+    )
 
 
 def _kept(target: Target, key: str) -> list[str]:

@@ -46,12 +46,14 @@ def _step(step: Step, color: bool) -> list[str]:
     return lines
 
 
-def plan_text(plan: Plan, color: bool = False) -> str:
-    """The plan as people read it: one block per service, then a one-line summary."""
+def plan_text(plan: Plan, color: bool = False, *, also_unchanged: int = 0) -> str:
+    """The plan as people read it: one block per service, then a one-line summary; `also_unchanged`
+    counts services left out of the plan as unchanged (those `--changed` listed as same)."""
     lines = [f"Plan for environment {plan.environment}:"]
     for step in plan.steps:
         lines += _step(step, color)
     counts = {a: sum(1 for s in plan.steps if s.action == a) for a in _SYMBOL}
+    counts["no-change"] += also_unchanged
     lines.append(
         f"{counts['create']} to create, {counts['update']} to update, "
         f"{counts['no-change']} unchanged, {counts['blocked']} blocked"

@@ -9,15 +9,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from expressway.errors import UsageError
+from expressway.registry.forms import APP, CLUSTER, FOLDER, KEY_BYTES, REGION, check_image, short
+from expressway.registry.forms import NAME as NAME
+from expressway.registry.forms import SECRET as SECRET
 
 # The Python every image runs is the one CI tests the services on (noxfile PYTHON, .python-version):
 # tests/test_python_version.py holds them together.
 DEFAULT_BASE_IMAGE = "python:3.11-slim"
-NAME = re.compile(r"^[a-z][a-z0-9-]*$")
-ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
-SECRET = re.compile(r"^(ssm:/\S+|arn:aws:(secretsmanager|ssm):\S+)$")
-_APP = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
 class _Strict(BaseModel):
@@ -34,7 +32,7 @@ class _Strict(BaseModel):
                 if key not in cls.model_fields:
                     close = difflib.get_close_matches(str(key), valid, n=1)
                     guess = f"did you mean {close[0]!r}? " if close else ""
-                    raise ValueError(f"unknown key {key!r}; {guess}valid keys: {', '.join(valid)}")
+                    raise ValueError(f"unknown key {short(key)}; {guess}valid keys: {', '.join(valid)}")
         return data
 
 
@@ -47,9 +45,14 @@ class Project(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not NAME.match(value) or len(value) > 20:
-            raise ValueError(f"{value!r} is not a valid name; use 1-20 of a-z, 0-9 and '-'")
+        if not NAME.fullmatch(value) or len(value) > 20:
+            raise ValueError(f"{short(value)} is not a valid name; use 1-20 of a-z, 0-9 and '-'")
         return value
+
+    @field_validator("base_image")
+    @classmethod
+    def _base_image(cls, value: str) -> str:
+        return check_image(value)
 
 
 class Environment(_Strict):
@@ -67,24 +70,33 @@ class Environment(_Strict):
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
-        if not _REGION.match(value):
-            raise ValueError(f"{value!r} is not an AWS region; use e.g. 'eu-west-1'")
+        if not REGION.fullmatch(value):
+            raise ValueError(f"{short(value)} is not an AWS region; use e.g. 'eu-west-1'")
+        return value
+
+    @field_validator("cluster")
+    @classmethod
+    def _cluster(cls, value: str | None) -> str | None:
+        if value is not None and not CLUSTER.fullmatch(value):
+            raise ValueError(
+                f"{short(value)} is not an ECS cluster name; use 1-255 of A-Z, a-z, 0-9, '_', '-'"
+            )
         return value
 
     @field_validator("vpc")
     @classmethod
     def _vpc(cls, value: str) -> str:
-        if value != "default" and not re.match(r"^vpc-[0-9a-f]+$", value):
-            raise ValueError(f"{value!r} is not a VPC; use 'default' or an id like 'vpc-0abc'")
+        if value != "default" and not re.fullmatch(r"vpc-[0-9a-f]+", value):
+            raise ValueError(f"{short(value)} is not a VPC; use 'default' or an id like 'vpc-0abc'")
         return value
 
     @field_validator("subnets")
     @classmethod
     def _subnets(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         if value is not None:
-            bad = [s for s in value if not re.match(r"^subnet-[0-9a-f]+$", s)]
+            bad = [s for s in value if not re.fullmatch(r"subnet-[0-9a-f]+", s)]
             if bad:
-                raise ValueError(f"{bad[0]!r} is not a subnet id; use ids like 'subnet-0abc'")
+                raise ValueError(f"{short(bad[0])} is not a subnet id; use ids like 'subnet-0abc'")
             if len(set(value)) < 2:
                 raise ValueError("Express Mode needs at least 2 subnets in different zones")
         return value
@@ -92,8 +104,8 @@ class Environment(_Strict):
     @field_validator("endpoint")
     @classmethod
     def _endpoint(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^/\s]+/?$", value):
-            raise ValueError(f"{value!r} is not an endpoint URL; use e.g. 'http://127.0.0.1:4566'")
+        if value is not None and not re.fullmatch(r"https?://[!-.0-~]+/?", value, re.ASCII):
+            raise ValueError(f"{short(value)} is not an endpoint URL; use e.g. 'http://127.0.0.1:4566'")
         return value
 
 
@@ -103,6 +115,13 @@ class Table(_Strict):
     partition_key: str = Field(description="Partition key attribute (string).")
     sort_key: str | None = Field(None, description="Sort key attribute (string), if any.")
     ttl_attribute: str | None = Field(None, description="Attribute holding the expiry time.")
+
+    @field_validator("partition_key", "sort_key", "ttl_attribute")
+    @classmethod
+    def _attribute(cls, value: str | None) -> str | None:
+        if value is not None and not 1 <= len(value.encode()) <= KEY_BYTES:
+            raise ValueError(f"{short(value)} is not an attribute name; use 1 to {KEY_BYTES} bytes")
+        return value
 
 
 class Scaling(_Strict):
@@ -139,11 +158,18 @@ class ServiceSettings(_Strict):
     secrets: dict[str, str] = Field(default_factory=dict, description="Merged over secrets.")
     base_image: str | None = Field(None, description="Base image override.")
 
+    @field_validator("base_image")
+    @classmethod
+    def _base_image(cls, value: str | None) -> str | None:
+        return None if value is None else check_image(value)
+
 
 class Service(ServiceSettings):
     """One [services.<name>] table: a deployable service and what it may touch."""
 
-    path: str = Field(description="Folder of the service in the monorepo.")
+    path: str = Field(
+        description="Folder of the service: a uv workspace member, relative to the repository root."
+    )
     app: str = Field(description="ASGI app as 'module:attribute'.")
     tables: dict[str, Access] = Field(default_factory=dict, description="Table -> read|write.")
     generate_secrets: tuple[str, ...] = Field(
@@ -159,8 +185,18 @@ class Service(ServiceSettings):
     @field_validator("app")
     @classmethod
     def _app(cls, value: str) -> str:
-        if not _APP.match(value):
-            raise ValueError(f"{value!r} is not an app; use 'module.path:attribute'")
+        if not APP.fullmatch(value):
+            raise ValueError(f"{short(value)} is not an app; use 'module.path:attribute'")
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not FOLDER.fullmatch(value) or len(value) > 255:
+            raise ValueError(
+                f"{short(value)} is not a folder inside the repository; use a relative path of plain "
+                "names, e.g. 'services/sensors' (no leading '/', no '.' or '..')"
+            )
         return value
 
 

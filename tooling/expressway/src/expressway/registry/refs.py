@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from graphlib import CycleError, TopologicalSorter
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from expressway.registry.forms import dotted, short
+
 if TYPE_CHECKING:
     from expressway.registry.models import Registry
 
@@ -35,10 +37,10 @@ def _env_values(registry: Registry) -> Iterable[tuple[str, str, str]]:
     """(service, path of the value, value) for every env value, base and per environment."""
     for name, svc in registry.services.items():
         for var, value in svc.env.items():
-            yield name, f"services.{name}.env.{var}", value
+            yield name, dotted("services", name, "env", var), value
         for env_name, over in svc.environments.items():
             for var, value in over.env.items():
-                yield name, f"services.{name}.environments.{env_name}.env.{var}", value
+                yield name, dotted("services", name, "environments", env_name, "env", var), value
 
 
 def check_references(registry: Registry) -> list[str]:
@@ -48,17 +50,19 @@ def check_references(registry: Registry) -> list[str]:
         for raw in _REF.findall(value):
             ref = parse_ref(raw)
             if ref is None:
-                problems.append(f"{where}: '${{{raw}}}' is not a reference; use {_KINDS}")
+                problems.append(f"{where}: {short('${' + raw + '}')} is not a reference; use {_KINDS}")
             elif ref.target not in getattr(registry, ref.kind):
-                known = ", ".join(sorted(getattr(registry, ref.kind))) or "none"
-                problems.append(f"{where}: '${{{raw}}}' names no such {ref.kind[:-1]}; known: {known}")
+                known = ", ".join(dotted(k) for k in sorted(getattr(registry, ref.kind))) or "none"
+                problems.append(
+                    f"{where}: {short('${' + raw + '}')} names no such {ref.kind[:-1]}; known: {known}"
+                )
             elif ref.kind == "services" and ref.target == name:
-                problems.append(f"{where}: '${{{raw}}}' refers to the service itself")
+                problems.append(f"{where}: {short('${' + raw + '}')} refers to the service itself")
     if not problems:
         try:
             deploy_order(registry, list(registry.services))
         except CycleError as exc:
-            cycle = " -> ".join(reversed(exc.args[1]))
+            cycle = " -> ".join(dotted(name) for name in reversed(exc.args[1]))
             problems.append(f"services: references form a cycle: {cycle}")
     return problems
 
