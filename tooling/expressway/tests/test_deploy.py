@@ -224,3 +224,31 @@ def test_a_full_alb_is_not_spilled_over_without_permission(
     assert "--allow-new-alb" in caught.value.hint
     make_deployer(reg, alb_places=2, allow_new_alb=True).deploy("dashboard")
     assert len(boto3.client("elbv2").describe_load_balancers()["LoadBalancers"]) == 2
+
+
+def test_a_fleet_that_could_outgrow_the_fargate_quota_is_warned_about(
+    aws: None, reg: Registry, make_deployer: Make
+) -> None:
+    configure(fargate_vcpus=6)  # a new account's quota can be this low
+    said: list[str] = []
+    make_deployer(reg, said).deploy("sensors")
+    [warning] = [line for line in said if "Fargate vCPUs" in line]
+    assert "could run 14 Fargate vCPUs; the account's quota in eu-west-1 is 6" in warning
+    configure(fargate_vcpus=100)
+    quiet: list[str] = []
+    make_deployer(reg, quiet).deploy("ingest")
+    assert not any("Fargate vCPUs" in line for line in quiet)
+
+
+def test_new_iam_roles_get_time_to_take_effect_before_the_create_that_uses_them(
+    aws: None, reg: Registry, make_deployer: Make
+) -> None:
+    said: list[str] = []
+    make_deployer(reg, said).deploy("sensors")
+    waits = [i for i, line in enumerate(said) if "waiting 10s for new IAM roles and policies" in line]
+    creating = next(i for i, line in enumerate(said) if "creating homestack-prod-sensors" in line)
+    assert len(waits) == 1
+    assert waits[0] < creating
+    again: list[str] = []
+    make_deployer(reg, again).deploy("sensors")  # nothing changed in IAM: no wait
+    assert not any("waiting" in line for line in again)

@@ -54,6 +54,13 @@ ROOT = Path(__file__).resolve().parents[3]
             id="unknown-key-suggests",
         ),
         pytest.param(
+            {"environments": {"prod": {"log_retention_days": 31}}},
+            "services.toml: environments.prod.log_retention_days: 31 is not a retention CloudWatch Logs "
+            "accepts; use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, "
+            "2192, 2557, 2922, 3288, 3653",
+            id="log-retention-cloudwatch-refuses",
+        ),
+        pytest.param(
             {"bogus": {}},
             "services.toml: unknown key 'bogus'; valid keys: environments, project, services, tables",
             id="unknown-top-level-key",

@@ -147,3 +147,25 @@ def test_a_deploy_that_lost_its_lock_stops_before_any_change_and_is_settled_fail
     newest = operator.history.records("sensors")[0]
     assert newest.outcome == "failed"
     assert newest.reason.startswith("deploy sensors: lost the deploy lock")
+
+
+def test_history_tells_images_apart_and_marks_a_deploy_that_changed_nothing(
+    aws: None, reg: Registry, deployer_for: MakeDeployer
+) -> None:
+    # Two images whose digests share their first 12 hex digits: 12 would show them as one.
+    common = "0123456789ab"
+    one = f"{IMAGE.split('@')[0]}@sha256:{common}{'1' * 52}"
+    two = f"{IMAGE.split('@')[0]}@sha256:{common}{'2' * 52}"
+    operator = Operator(deployer_for(reg, version=V1, image=one))
+    assert operator.deploy("sensors").ok
+    assert operator.deploy("sensors").ok  # the same again: up to date
+    assert Operator(deployer_for(reg, version=f"{V2}-dirty", image=two)).deploy("sensors").ok
+
+    text = history_text(operator.history.records("sensors"))
+    rows = text.splitlines()[1:4]
+
+    assert f"sha256:{common}2222" in rows[0]
+    assert f"sha256:{common}1111" in rows[1]
+    assert "deploy, no change" in rows[1]
+    assert "deploy, no change" not in rows[2]
+    assert f"{V2[:12]}-dirty" in rows[0]

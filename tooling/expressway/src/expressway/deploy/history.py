@@ -21,6 +21,7 @@ from expressway.plan.arns import Arns, parse_arn
 from expressway.plan.desired import Spec
 from expressway.plan.live import LiveService
 from expressway.plan.policies import execution_policy
+from expressway.plan.render import short_version
 from expressway.plan.steps import plan_service
 from expressway.registry import Table
 
@@ -246,13 +247,14 @@ def history_text(records: list[DeployRecord]) -> str:
     if not records:
         return "no deploys recorded\n"
     head = ("WHEN", "OUTCOME", "KIND", "VERSION", "DIGEST", "WHO")
+    width = _digest_width(records)
     rows = [head] + [
         (
             r.at[:19].replace("T", " "),
             r.outcome,
-            r.kind,
-            r.version[:12],
-            (r.digest or r.image)[:19],
+            f"{r.kind}, no change" if r.outcome == SUCCEEDED and r.reason == "no-change" else r.kind,
+            short_version(r.version),
+            f"sha256:{r.digest.removeprefix('sha256:')[:width]}" if r.digest else r.image.rsplit("/", 1)[-1],
             r.who.rsplit(":", 1)[-1],
         )
         for r in records
@@ -262,6 +264,15 @@ def history_text(records: list[DeployRecord]) -> str:
     unsuccessful = [r for r in records if r.outcome != SUCCEEDED]
     lines += [f"  {r.at[:19].replace('T', ' ')} {r.outcome}: {r.reason}" for r in unsuccessful[:3]]
     return "\n".join(lines) + "\n"
+
+
+def _digest_width(records: list[DeployRecord]) -> int:
+    """How many hex digits of a digest tell the records' images apart (12 at least)."""
+    digests = {r.digest.removeprefix("sha256:") for r in records if r.digest}
+    width = 12
+    while width < 64 and len({d[:width] for d in digests}) < len(digests):
+        width += 4
+    return width
 
 
 def history_json(service: str, environment: str, records: list[DeployRecord]) -> str:

@@ -16,6 +16,10 @@ from expressway.registry.forms import SECRET as SECRET
 # The Python every image runs is the one CI tests the services on (noxfile PYTHON, .python-version):
 # tests/test_python_version.py holds them together.
 DEFAULT_BASE_IMAGE = "python:3.11-slim"
+# The only retentions PutRetentionPolicy accepts, in days (CloudWatch Logs API reference,
+# https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html).
+RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                  3288, 3653)  # fmt: skip
 
 
 class _Strict(BaseModel):
@@ -65,7 +69,9 @@ class Environment(_Strict):
     subnets: tuple[str, ...] | None = Field(None, strict=False, description="Explicit subnet ids (>= 2).")
     access: Literal["public", "private"] = Field("public", description="ALB scheme.")
     endpoint: str | None = Field(None, description="AWS endpoint URL (the local cloud only).")
-    log_retention_days: int = Field(30, description="Retention of every service's log group.")
+    log_retention_days: int = Field(
+        30, description="Retention of every service's log group, in days CloudWatch Logs accepts."
+    )
 
     @field_validator("region")
     @classmethod
@@ -99,6 +105,14 @@ class Environment(_Strict):
                 raise ValueError(f"{short(bad[0])} is not a subnet id; use ids like 'subnet-0abc'")
             if len(set(value)) < 2:
                 raise ValueError("Express Mode needs at least 2 subnets in different zones")
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in RETENTION_DAYS:
+            allowed = ", ".join(str(days) for days in RETENTION_DAYS)
+            raise ValueError(f"{value} is not a retention CloudWatch Logs accepts; use one of {allowed}")
         return value
 
     @field_validator("endpoint")
