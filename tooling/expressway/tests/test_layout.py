@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import expressway
+from expressway.deploy.changed import Workspace
 from expressway.testing import import_cycles, import_graph
 
 ROOT = Path(expressway.__file__).parent
@@ -99,3 +100,12 @@ def test_the_checker_finds_a_cycle_hidden_inside_a_function(tmp_path: Path) -> N
 
     assert import_cycles(graph) == [["pkg.a", "pkg.b"]]
     assert graph["pkg.c"] == {"pkg.a", "boto3"}
+
+
+def test_installing_expressway_installs_neither_moto_nor_uvicorn() -> None:
+    """What `uv export --package expressway --no-dev` lists: the run-time closure in uv.lock."""
+    lock = Path(__file__).resolve().parents[3] / "uv.lock"
+    closure = Workspace.from_lock(lock.read_text()).closure("expressway")
+    assert {"boto3", "pydantic", "httpx"} <= closure
+    assert not closure & {"moto", "uvicorn", "localcloud", "werkzeug", "flask"}
+    assert "moto" in Workspace.from_lock(lock.read_text()).closure("localcloud")  # the lock was read
