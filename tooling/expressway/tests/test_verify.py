@@ -3,10 +3,7 @@ version passes with a warning, a real endpoint's check goes the way the environm
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -16,7 +13,7 @@ from expressway.deploy.deployer import Deployer
 from expressway.deploy.waiting import HttpProber
 from expressway.errors import DeployError
 from expressway.registry import Registry, parse
-from expressway.testing import VERSION, FakeService, registry_text
+from expressway.testing import VERSION, FakeService, json_server, registry_text
 
 Make = Callable[..., Deployer]
 
@@ -76,25 +73,12 @@ def proxy() -> Iterator[tuple[str, list[str]]]:
     """An HTTP proxy on loopback that answers every request itself, as a corporate proxy would relay it."""
     seen: list[str] = []
 
-    class Proxy(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.path)  # a proxy receives the absolute URL
-            body = json.dumps({"version": VERSION}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def relay(path: str, _headers: dict[str, str]) -> dict[str, Any]:
+        seen.append(path)  # a proxy receives the absolute URL
+        return {"version": VERSION}
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    server.shutdown()
-    server.server_close()
+    with json_server(relay) as port:
+        yield f"http://127.0.0.1:{port}", seen
 
 
 def test_a_real_endpoint_is_checked_through_the_environments_proxy(

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
+import json
 import shutil
 import socket
 import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +196,30 @@ def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         if node not in index:
             visit(node)
     return cycles
+
+
+@contextlib.contextmanager
+def json_server(answer: Callable[[str, dict[str, str]], dict[str, Any]]) -> Iterator[int]:
+    """An HTTP server on a free loopback port that answers every GET with `answer(path, headers)` as
+    JSON (a health endpoint, a proxy relaying one); yields the port."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps(answer(self.path, dict(self.headers.items()))).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from expressway.deploy.waiting import HttpProber
 from expressway.images.source import SourceImages
+from expressway.testing import json_server
 
 
 def workspace(root: Path) -> SourceImages:
@@ -49,25 +47,9 @@ def test_editing_the_service_or_a_library_gives_a_new_image(tmp_path: Path) -> N
 
 @pytest.fixture
 def echo_host() -> Iterator[int]:
-    class Echo(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            # The Host header it was sent with, where a health check looks for the version.
-            body = json.dumps({"version": self.headers.get("Host") or ""}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield int(server.server_address[1])
-    server.shutdown()
-    server.server_close()
+    # The Host header it was sent with, where a health check looks for the version.
+    with json_server(lambda _path, headers: {"version": headers.get("Host", "")}) as port:
+        yield port
 
 
 def test_localhost_names_reach_loopback_with_their_host_header(echo_host: int) -> None:

@@ -97,24 +97,13 @@ def execution_policy(arns: Arns, image: str, log_group: str, value_froms: list[s
     for value_from in value_froms:
         parsed = parse_arn(value_from)
         by_service.setdefault(parsed[1] if parsed else "", []).append(value_from)
-    if by_service.get("ssm"):
-        statements.append(
-            {
-                "Sid": "ReadParameters",
-                "Effect": "Allow",
-                "Action": ["ssm:GetParameters"],
-                "Resource": sorted(by_service["ssm"]),
-            }
-        )
-    if by_service.get("secretsmanager"):
-        statements.append(
-            {
-                "Sid": "ReadSecrets",
-                "Effect": "Allow",
-                "Action": ["secretsmanager:GetSecretValue"],
-                "Resource": sorted(by_service["secretsmanager"]),
-            }
-        )
+    for service, sid, action in (
+        ("ssm", "ReadParameters", "ssm:GetParameters"),
+        ("secretsmanager", "ReadSecrets", "secretsmanager:GetSecretValue"),
+    ):
+        if by_service.get(service):
+            resources = sorted(by_service[service])
+            statements.append({"Sid": sid, "Effect": "Allow", "Action": [action], "Resource": resources})
     return {"Version": "2012-10-17", "Statement": statements}
 
 
