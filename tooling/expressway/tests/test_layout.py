@@ -26,6 +26,7 @@ LAYERS = {
         "expressway.errors",
         "expressway.registry",
         "expressway.plan.live",
+        "expressway.plan.tasks",
         "expressway.plan.arns",
         "expressway.images.auth",
     ),

@@ -7,7 +7,8 @@ from typing import Any
 
 from expressway.aws.session import client, run
 from expressway.errors import AwsError, NotFoundError
-from expressway.plan.live import Deployment, EcsService, LiveService, ServiceEvent, StoppedTask
+from expressway.plan.live import LiveService
+from expressway.plan.tasks import Deployment, EcsService, ServiceEvent, StoppedTask
 from expressway.registry import Environment
 
 # Messages AWS gives while a just-created role is not yet usable: retried (docs/aws-facts.md, section 4).

@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from expressway.aws.ecs import is_propagation_error
-from expressway.aws.logs import Logs
 from expressway.aws.servicequotas import ServiceQuotas
 from expressway.deploy import prerequisites as support
 from expressway.deploy.target import Target
 from expressway.deploy.verify import verify
-from expressway.deploy.waiting import Clock, Deadline, Prober, wait_for_deployment
-from expressway.deploy.watch import Watch
+from expressway.deploy.waiting import Clock, Deadline, Prober
+from expressway.deploy.watch import find_deployment, settle
 from expressway.errors import AwsError, DeployError
 from expressway.images.source import ImageSource
 from expressway.plan import capacity
@@ -260,64 +259,29 @@ class Deployer:
                 self.options.clock.sleep(min(self.options.poll * 2, 10.0))
 
     def _find_deployment(self, key: str, current: str | None, previous: str | None, started: datetime) -> str:
-        """The deployment this call started: a new currentDeployment, else the newest listed after t0."""
-        deadline = Deadline(min(self.options.timeout, 300.0), self.options.clock)
-        while True:
-            if current and current != previous:
-                return current
-            listed = self.ecs.deployments(self.names.cluster, self.arn(key), started)
-            fresh = [d.arn for d in listed if d.arn and d.arn != previous]
-            if fresh:
-                return fresh[0]
-            if deadline.passed:
-                raise DeployError(
-                    f"deploy {key}: ECS reported no deployment for this change",
-                    hint="run `expressway status`; deploying again resumes from here",
-                )
-            self.options.clock.sleep(self.options.poll)
-            live = self.observe(key)
-            current = live.current_deployment if live else None
+        o = self.options
+        return find_deployment(
+            self.target,
+            key,
+            current,
+            previous,
+            started,
+            timeout=min(o.timeout, 300.0),
+            poll=o.poll,
+            clock=o.clock,
+        )
 
     def _settle(
         self, key: str, arn: str | None, log_group: str | None, started: datetime | None
     ) -> str | None:
-        """Wait for deployment `arn` to finish; fail with its reason, the service's recent events and
-        the last log lines, as soon as the deployment ends badly or the watch says it cannot succeed."""
         if not arn:
             return None
-        options = self.options
-        watch = Watch(self.target, key, started, interval=options.watch_interval, clock=options.clock)
-        try:
-            found = wait_for_deployment(
-                lambda: self.ecs.deployment(arn),
-                lambda status: self.say(f"{key}: deployment {status}"),
-                timeout=options.timeout,
-                poll=options.poll,
-                clock=options.clock,
-                check=watch.problem,
-            )
-        except DeployError as exc:
-            raise DeployError(
-                f"deploy {key}: {exc.message}{self._report(key, log_group, watch)}", hint=exc.hint
-            ) from exc
-        if found.failed:
-            reason = found.reason or "no reason given"
-            alarms = found.triggered_alarms
-            why = f"deployment {found.status}: {reason}" + (
-                f" (alarms: {', '.join(alarms)})" if alarms else ""
-            )
-            raise DeployError(
-                f"deploy {key}: {why}{self._report(key, log_group, watch)}",
-                hint="fix the cause and deploy again; the service keeps serving its previous revision",
-            )
+        o = self.options
+        settle(
+            self.target, key, arn, log_group, started, self.say,
+            timeout=o.timeout, poll=o.poll, interval=o.watch_interval, clock=o.clock,
+        )  # fmt: skip
         return arn
-
-    def _report(self, key: str, log_group: str | None, watch: Watch) -> str:
-        """The last log lines and the service's recent events, for a failed deploy's message."""
-        lines = Logs(self.environment).tail(log_group or self.names.log_group(key))
-        tail = "".join(f"\n    {line}" for line in lines) or "\n    (no log lines)"
-        events = "".join(f"\n    {event}" for event in watch.recent_events()) or "\n    (no events)"
-        return f"\n  last log lines:{tail}\n  recent events:{events}"
 
     def _verify(self, key: str, observed: LiveService | None, version: str) -> str:
         options = self.options

@@ -10,7 +10,7 @@ from typing import Protocol
 import httpx
 
 from expressway.errors import DeployError
-from expressway.plan.live import Deployment
+from expressway.plan.tasks import Deployment
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""While a deployment runs: the failures that settle it before any timeout would, and the service's
-recent events for every failed deploy.
+"""Following a deployment: finding the one a create or update started, waiting for it to end, the
+failures that settle it before any timeout would, and the service's recent events and last log lines
+for every failed deploy.
 
 A deployment can sit IN_PROGRESS for its whole timeout while what it needs has already failed. The
 signals are elsewhere: a managed resource `FAILED` with its `statusReason` (DescribeServiceRevisions:
@@ -12,11 +13,14 @@ https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+from expressway.aws.logs import Logs
 from expressway.deploy.target import Target
-from expressway.deploy.waiting import Clock
-from expressway.errors import ExpresswayError
+from expressway.deploy.waiting import Clock, Deadline, wait_for_deployment
+from expressway.errors import DeployError, ExpresswayError
+from expressway.plan.tasks import Deployment
 
 # Stopped-task reasons that fail every new task the same way: waiting cannot help.
 FATAL = (
@@ -67,3 +71,82 @@ class Watch:
             f"{event.at.isoformat(timespec='seconds') if event.at else '?'} {event.message}"
             for event in reversed(events)
         ]
+
+
+def find_deployment(
+    target: Target,
+    key: str,
+    current: str | None,
+    previous: str | None,
+    started: datetime,
+    *,
+    timeout: float,
+    poll: float,
+    clock: Clock,
+) -> str:
+    """The deployment this call started: a new currentDeployment, else the newest listed after
+    `started` (ECS lists a new deployment a moment after the call; docs/aws-facts.md, section 5)."""
+    deadline = Deadline(timeout, clock)
+    while True:
+        if current and current != previous:
+            return current
+        listed = target.ecs.deployments(target.names.cluster, target.arn(key), started)
+        fresh = [d.arn for d in listed if d.arn and d.arn != previous]
+        if fresh:
+            return fresh[0]
+        if deadline.passed:
+            raise DeployError(
+                f"deploy {key}: ECS reported no deployment for this change",
+                hint="run `expressway status`; deploying again resumes from here",
+            )
+        clock.sleep(poll)
+        live = target.observe(key)
+        current = live.current_deployment if live else None
+
+
+def settle(
+    target: Target,
+    key: str,
+    arn: str,
+    log_group: str | None,
+    started: datetime | None,
+    say: Callable[[str], None],
+    *,
+    timeout: float,
+    poll: float,
+    interval: float,
+    clock: Clock,
+) -> Deployment:
+    """Wait for deployment `arn` to finish; DeployError with its reason, the service's recent events
+    and the last log lines as soon as it ends badly or the watch says it cannot succeed."""
+    watch = Watch(target, key, started, interval=interval, clock=clock)
+    try:
+        found = wait_for_deployment(
+            lambda: target.ecs.deployment(arn),
+            lambda status: say(f"{key}: deployment {status}"),
+            timeout=timeout,
+            poll=poll,
+            clock=clock,
+            check=watch.problem,
+        )
+    except DeployError as exc:
+        raise DeployError(
+            f"deploy {key}: {exc.message}{_report(target, key, log_group, watch)}", hint=exc.hint
+        ) from exc
+    if found.failed:
+        reason = found.reason or "no reason given"
+        alarms = found.triggered_alarms
+        why = f"deployment {found.status}: {reason}" + (f" (alarms: {', '.join(alarms)})" if alarms else "")
+        raise DeployError(
+            f"deploy {key}: {why}{_report(target, key, log_group, watch)}",
+            hint="fix the cause and deploy again; the service keeps serving its previous revision",
+        )
+    return found
+
+
+def _report(target: Target, key: str, log_group: str | None, watch: Watch) -> str:
+    """The last log lines and the service's recent events, for a failed deploy's message."""
+    lines = Logs(target.environment).tail(log_group or target.names.log_group(key))
+    tail = "".join(f"\n    {line}" for line in lines) or "\n    (no log lines)"
+    events = "".join(f"\n    {event}" for event in watch.recent_events()) or "\n    (no events)"
+    return f"\n  last log lines:{tail}\n  recent events:{events}"

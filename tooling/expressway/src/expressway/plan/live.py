@@ -15,16 +15,10 @@ from typing import Any
 
 VERSION_VAR = "APP_VERSION"  # the version a deploy stamps into every revision's environment
 
-# ServiceDeploymentStatus values that end a deployment without it succeeding (botocore ECS model).
-DEPLOYMENT_SUCCEEDED = "SUCCESSFUL"
-DEPLOYMENT_FAILED = frozenset(
-    {"STOPPED", "STOP_REQUESTED", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL",
-     "ROLLBACK_FAILED"}
-)  # fmt: skip
 MANAGED_FAILED = "FAILED"  # ManagedResourceStatus of a resource Express could not provision
 
 
-def _when(value: Any) -> datetime | None:
+def when(value: Any) -> datetime | None:
     """A timestamp as botocore gives it (datetime) or as JSON carries it (epoch seconds)."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -32,7 +26,7 @@ def _when(value: Any) -> datetime | None:
         return datetime.fromtimestamp(value, UTC)
     if isinstance(value, str):
         try:
-            return _when(datetime.fromisoformat(value))
+            return when(datetime.fromisoformat(value))
         except ValueError:
             return None
     return None
@@ -69,7 +63,7 @@ class Configuration:
         port = container.get("containerPort")
         return cls(
             revision=raw.get("serviceRevisionArn"),
-            created_at=_when(raw.get("createdAt")),
+            created_at=when(raw.get("createdAt")),
             image=container.get("image"),
             environment=_pairs(container.get("environment"), "value"),
             secrets=_pairs(container.get("secrets"), "valueFrom"),
@@ -214,8 +208,8 @@ class LiveService:
             configurations=tuple(configs),
             tags={str(t["key"]): str(t.get("value", "")) for t in tags} if tags is not None else None,
             resources=ManagedResources.from_revisions(revisions) if revisions is not None else None,
-            created_at=_when(document.get("createdAt")),
-            updated_at=_when(document.get("updatedAt")),
+            created_at=when(document.get("createdAt")),
+            updated_at=when(document.get("updatedAt")),
             url_scheme=url_scheme,
         )
 
@@ -225,103 +219,3 @@ def service_url(endpoint: str, scheme: str = "https") -> str:
     if "://" in endpoint:
         return endpoint.rstrip("/")
     return f"{scheme}://{endpoint}"
-
-
-@dataclass(frozen=True)
-class Deployment:
-    """One service deployment (DescribeServiceDeployments), as far as a deploy waits on it."""
-
-    arn: str
-    status: str  # ServiceDeploymentStatus; PENDING until ECS reports one
-    stage: str | None  # lifecycleStage
-    reason: str | None
-    triggered_alarms: tuple[str, ...]
-    created_at: datetime | None
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == DEPLOYMENT_SUCCEEDED
-
-    @property
-    def failed(self) -> bool:
-        return self.status in DEPLOYMENT_FAILED
-
-    @classmethod
-    def from_describe(cls, document: Mapping[str, Any]) -> Deployment:
-        return cls(
-            arn=str(document.get("serviceDeploymentArn") or ""),
-            status=str(document.get("status") or "PENDING"),
-            stage=document.get("lifecycleStage"),
-            reason=document.get("statusReason"),
-            triggered_alarms=tuple((document.get("alarms") or {}).get("triggeredAlarmNames") or ()),
-            created_at=_when(document.get("createdAt")),
-        )
-
-
-@dataclass(frozen=True)
-class ServiceEvent:
-    """One line of an ECS service's event log (DescribeServices `events`)."""
-
-    at: datetime | None
-    message: str
-
-
-@dataclass(frozen=True)
-class StoppedTask:
-    """A task that stopped, and why (DescribeTasks): where image pulls and secrets fail."""
-
-    arn: str
-    stopped_at: datetime | None
-    stop_code: str | None
-    reason: str
-    container_reasons: tuple[str, ...]
-
-    @property
-    def why(self) -> str:
-        parts = [self.reason, *self.container_reasons]
-        return "; ".join(p for p in parts if p)
-
-    @classmethod
-    def from_describe(cls, document: Mapping[str, Any]) -> StoppedTask:
-        return cls(
-            arn=str(document.get("taskArn") or ""),
-            stopped_at=_when(document.get("stoppedAt")),
-            stop_code=document.get("stopCode"),
-            reason=str(document.get("stoppedReason") or ""),
-            container_reasons=tuple(
-                f"{c.get('name', 'container')}: {c['reason']}"
-                for c in document.get("containers") or ()
-                if c.get("reason")
-            ),
-        )
-
-
-@dataclass(frozen=True)
-class EcsService:
-    """The ECS service underneath an Express service (DescribeServices): tasks and network."""
-
-    arn: str
-    status: str
-    managed: bool  # resourceManagementType ECS: an Express service
-    running: int | None
-    desired: int | None
-    subnets: tuple[str, ...]
-    public: bool = False  # tasks get public IPs: Express does that in public subnets (internet-facing ALB)
-    events: tuple[ServiceEvent, ...] = ()
-
-    @classmethod
-    def from_describe(cls, document: Mapping[str, Any]) -> EcsService:
-        network = (document.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
-        return cls(
-            arn=str(document["serviceArn"]),
-            status=str(document.get("status") or ""),
-            managed=document.get("resourceManagementType") == "ECS",
-            running=document.get("runningCount"),
-            desired=document.get("desiredCount"),
-            subnets=tuple(network.get("subnets") or ()),
-            public=network.get("assignPublicIp") == "ENABLED",
-            events=tuple(
-                ServiceEvent(_when(e.get("createdAt")), str(e.get("message") or ""))
-                for e in document.get("events") or ()
-            ),
-        )
