@@ -81,7 +81,7 @@ SHARED: list[Any] = [
     ),
     pytest.param(
         f"{EXPRESSWAY}/registry/models.py",
-        'DEFAULT_BASE_IMAGE = "python:3.12-slim"',
+        'DEFAULT_BASE_IMAGE = "python:3.11-slim"',
         'DEFAULT_BASE_IMAGE = "python:3.13-slim"',
         SERVICES,
         id="the-default-base-image",

@@ -4,6 +4,7 @@ orphaned), a deployment that rolls back (reason shown, old revision kept), and C
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -64,8 +65,13 @@ def _service(name: str = "homestack-prod-sensors") -> dict[str, Any]:
 
 
 def _deployment_status(arn: str) -> str:
-    found = boto3.client("ecs").describe_service_deployments(serviceDeploymentArns=[arn])
-    return str(found["serviceDeployments"][0]["status"])
+    """The deployment's status; ECS may not report a new deployment for a moment (MISSING)."""
+    for _ in range(50):
+        found = boto3.client("ecs").describe_service_deployments(serviceDeploymentArns=[arn])
+        if found["serviceDeployments"]:
+            return str(found["serviceDeployments"][0]["status"])
+        time.sleep(0.1)
+    raise AssertionError(f"ECS never reported deployment {arn}")
 
 
 @pytest.mark.usefixtures("aws")
