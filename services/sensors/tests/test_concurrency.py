@@ -120,7 +120,8 @@ def test_hot_sensors_are_refreshed_in_batch_reads_and_changes_show_within_the_tt
     refreshes = counter.calls["BatchGetItem"]
     half_ttls = 5 * 2
     # Refreshing one sensor at a time would make about 25 reads per half ttl (some 250 here). Batched,
-    # it is about one read per half ttl once the keys fall into step (measured: 9 or 10 here), and a
-    # sensor expires into a miss only if a slow machine's sweep outlasts a half ttl.
-    assert 1 <= refreshes <= 2 * half_ttls
+    # it is about one read per half ttl once the keys fall into step (measured: 9 or 10 on a quiet
+    # machine; 22 and 38 on a loaded 2-core one, whose slow sweeps split the keys into a few groups),
+    # and a sensor expires into a miss only if a slow machine's sweep outlasts a half ttl.
+    assert 1 <= refreshes <= 5 * half_ttls
     assert counter.calls["GetItem"] <= 25 + 5
