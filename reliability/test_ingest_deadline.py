@@ -5,56 +5,19 @@ the answer into a 504 the device cannot act on."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 from harness.servers import uvicorn_app
 
+from homestack_sensordata.faults import silent_endpoint
 from reliability.figures import Figures
 from reliability.fleet import KEY, service_env
 
 DEADLINE = 4.0
 REQUESTS, READINGS = 4, 250
-
-
-@contextlib.contextmanager
-def silent_server() -> Iterator[str]:
-    """A loopback TCP server that accepts every connection, reads what is sent and never answers."""
-    listener = socket.create_server(("127.0.0.1", 0), backlog=256)
-    listener.settimeout(0.2)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def drain(conn: socket.socket) -> None:
-        conn.settimeout(0.2)
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                if not conn.recv(65536):
-                    return
-
-    def accept() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                conn, _ = listener.accept()
-                held.append(conn)
-                threading.Thread(target=drain, args=(conn,), daemon=True).start()
-
-    acceptor = threading.Thread(target=accept, daemon=True)
-    acceptor.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        acceptor.join(5)
-        for conn in held:
-            conn.close()
-        listener.close()
 
 
 def _batch(request: int) -> dict[str, Any]:
@@ -81,7 +44,7 @@ async def _post_all(url: str) -> list[tuple[float, httpx.Response]]:
 def test_a_database_that_never_answers_gets_a_503_within_the_deadline_plus_a_second(
     tmp_path: Path, figures: Figures
 ) -> None:
-    with silent_server() as dynamodb:
+    with silent_endpoint() as dynamodb:
         env = service_env(dynamodb, INGEST_API_KEY=KEY, WRITE_DEADLINE_SECONDS=str(DEADLINE))
         with uvicorn_app("homestack_ingest.app:app", env=env, log=tmp_path / "ingest.log") as ingest:
             answers = asyncio.run(_post_all(ingest))

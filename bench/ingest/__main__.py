@@ -16,6 +16,7 @@ from datetime import datetime
 from harness.dynamodb import local_dynamodb, use_fake_credentials
 from harness.proxy import latency_proxy
 from harness.servers import uvicorn_app
+
 from homestack_ingest.simulate import Config, Summary, simulate
 from homestack_sensordata import READINGS, SENSORS, create_table, dynamodb_client, format_ts
 

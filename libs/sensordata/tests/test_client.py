@@ -43,3 +43,9 @@ def test_the_client_talks_to_dynamodb() -> None:
         create_table(client, SENSORS, "t-sensors")
         client.put_item(TableName="t-sensors", Item={"sensor_id": {"S": "a"}})
         assert client.get_item(TableName="t-sensors", Key={"sensor_id": {"S": "a"}})["Item"]
+
+
+def test_a_caller_that_retries_by_itself_gets_a_client_that_does_not() -> None:
+    config = vars(dynamodb_client(max_attempts=1, retry_mode="standard", connect_timeout=0.5).meta.config)
+    assert config["retries"] == {"mode": "standard", "total_max_attempts": 1}
+    assert config["connect_timeout"] == 0.5
