@@ -30,6 +30,10 @@ def number(value: float) -> str:
 
 def number_problem(value: float | Decimal | str) -> str | None:
     """Why DynamoDB cannot store `value` as a number (None if it can); a float is taken as written."""
+    # A float's shortest form has at most 17 digits, so only its magnitude can be out of bounds, and
+    # float comparisons decide it exactly: no double below 1e126 prints above the largest number.
+    if isinstance(value, float) and (value == 0 or 1e-130 <= abs(value) < 1e126):
+        return None
     try:
         exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation:

@@ -41,9 +41,11 @@ class RetryPolicy:
     base_delay: float = 0.05
     max_delay: float = 1.0
     deadline: float = 10.0  # seconds for one whole write, so a caller is never held indefinitely
-    # The longest one call may wait for its answer; a call never waits past the deadline either, so
-    # one connection that hangs costs one attempt, not the whole write.
-    call_timeout: float = 2.0
+    # The longest one call may wait for its answer (None: as long as the deadline allows). A call never
+    # waits past the deadline; a cap below it lets a retry get past a connection that hangs, at the
+    # price of giving up on a database that is slow but working (DynamoDB Local warming up takes
+    # seconds per transaction).
+    call_timeout: float | None = None
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number `attempt` (0-based)."""
@@ -93,7 +95,9 @@ class Attempts:
     @contextmanager
     def timeout(self) -> Iterator[None]:
         """Calls made in this block (on this thread) wait at most until the deadline for an answer."""
-        with read_timeout(max(MIN_CALL_SECONDS, min(self.policy.call_timeout, self.left()))):
+        left = self.left()
+        cap = left if self.policy.call_timeout is None else min(self.policy.call_timeout, left)
+        with read_timeout(max(MIN_CALL_SECONDS, cap)):
             yield
 
     def backoff(self, attempt: int) -> bool:

@@ -50,6 +50,7 @@ def build(settings: IngestSettings) -> Ingest:
             max_attempts=1,
             retry_mode="standard",
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            validate_parameters=False,  # the writer's requests are typed and tested; DynamoDB checks them
         )
     except RegionNotSetError as exc:
         raise ConfigError(f"ingest cannot start: {exc}") from None
