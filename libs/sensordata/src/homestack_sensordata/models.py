@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from homestack_sensordata.attribute_values import number_problem
 
+STORABLE_MIN = 1e-130  # the smallest magnitude DynamoDB stores, other than 0 (see attribute_values)
+
 SENSOR_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 SensorId = Annotated[str, StringConstraints(pattern=SENSOR_ID_PATTERN)]
 
@@ -154,9 +156,10 @@ class Reading(BaseModel):
     @classmethod
     def _finite_and_in_range(cls, values: dict[Metric, float]) -> dict[Metric, float]:
         for metric, number in values.items():
-            problem = value_problem(metric, number)
-            if problem:
-                raise ValueError(problem)
+            low, high = RANGES[metric]
+            # The common case in one comparison chain (NaN and infinities fail it); value_problem says why.
+            if not (low <= number <= high and (number == 0 or abs(number) >= STORABLE_MIN)):
+                raise ValueError(value_problem(metric, number) or f"{metric.value} cannot be {number!r}")
         return values
 
     @field_validator("units")
