@@ -22,8 +22,10 @@ from homestack_sensordata import (
     dynamodb_client,
 )
 from homestack_sensordata.faults import Faults, silent_endpoint
+from homestack_sensordata.writer import SNAPSHOT_NOT_UPDATED
 
 T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
 # In-process moto copies a whole table on every transaction: slow, so a generous deadline.
 FAST = RetryPolicy(max_attempts=6, base_delay=0.001, max_delay=0.004, deadline=30.0)
 
@@ -165,13 +167,29 @@ def test_a_failed_snapshot_update_is_reported_so_the_device_resends(dynamodb: Dy
     with writer(dynamodb) as w:
         result = w.write([reading("attic", 1), reading("attic", 2)])
     assert result.stored == (0,)
-    assert [(f.index, f.reason) for f in result.failed] == [
-        (1, "stored in history, but the sensor's latest snapshot was not updated")
+    assert [(f.index, f.reason, f.retryable) for f in result.failed] == [
+        (
+            1,
+            "stored in history, but the sensor's latest snapshot was not updated "
+            "(ProvisionedThroughputExceededException)",
+            True,
+        )
     ]
     with writer(boto3.client("dynamodb", region_name="eu-west-1")) as healthy:
         again = healthy.write([reading("attic", 2)])  # the device resends what was reported failed
     assert again == WriteResult(duplicates=(0,))
     assert snapshot(dynamodb, "attic")["ts"] == {"S": "2026-11-26T10:02:00.000Z"}
+
+
+def test_a_missing_sensors_table_is_no_reason_to_resend(dynamodb: DynamoDBClient) -> None:
+    missing = ReadingWriter(
+        dynamodb, sensors_table="nope", readings_table="test-readings", retention=DAY, retry=FAST
+    )
+    with missing as w:
+        result = w.write([reading("cellar", 1)])
+    assert [(f.reason, f.retryable) for f in result.failed] == [
+        (f"{SNAPSHOT_NOT_UPDATED} (ResourceNotFoundException)", False)
+    ]
 
 
 def test_a_missing_table_fails_every_reading_without_claiming_any(dynamodb: DynamoDBClient) -> None:
@@ -181,7 +199,7 @@ def test_a_missing_table_fails_every_reading_without_claiming_any(dynamodb: Dyna
     with w:
         result = w.write([reading(minute=1), reading(minute=2)])
     assert result.stored == result.duplicates == ()
-    assert [f.reason for f in result.failed] == ["ResourceNotFoundException"] * 2
+    assert [(f.reason, f.retryable) for f in result.failed] == [("ResourceNotFoundException", False)] * 2
 
 
 def test_backoff_is_bounded_by_the_deadline(dynamodb: DynamoDBClient) -> None:

@@ -46,9 +46,9 @@ class Snapshots:
         self._client, self._table, self._policy = client, table, policy
         self._clock, self._sleep = clock, sleep
 
-    def update(self, reading: Reading, deadline: float) -> bool:
-        """Move the sensor's snapshot to `reading` unless it already holds a reading as new; False if
-        DynamoDB could not be made to say either way before `deadline`."""
+    def update(self, reading: Reading, deadline: float) -> tuple[str, bool] | None:
+        """Move the sensor's snapshot to `reading` unless it already holds a reading as new; None when
+        done, else (why not, whether a retry could get past it)."""
         names = {"#ts": "ts", "#values": "values", "#units": "units"}
         values: dict[str, Any] = {
             ":ts": {"S": format_ts(reading.ts)},
@@ -60,6 +60,7 @@ class Snapshots:
             names["#name"] = "name"
             values[":name"] = {"S": reading.name}
             update += ", #name = :name"
+        failed = ("not attempted: no time was left", True)
         attempts = Attempts(self._policy, deadline, clock=self._clock, sleep=self._sleep)
         for attempt in attempts:
             try:
@@ -73,10 +74,11 @@ class Snapshots:
                         ExpressionAttributeNames=names,
                         ExpressionAttributeValues=values,
                     )
-                return True
+                return None
             except Exception as exc:
                 if failure_reason(exc) == "ConditionalCheckFailedException":
-                    return True  # the stored snapshot is as new or newer: nothing to do
-                if not is_retryable(exc) or not attempts.backoff(attempt):
-                    return False
-        return False
+                    return None  # the stored snapshot is as new or newer: nothing to do
+                failed = (failure_reason(exc), is_retryable(exc))
+                if not failed[1] or not attempts.backoff(attempt):
+                    return failed
+        return failed

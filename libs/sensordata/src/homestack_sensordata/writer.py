@@ -127,10 +127,13 @@ class ReadingWriter:
         in_table = sorted([*stored, *duplicates])
         newest = newest_per_sensor(readings[i] for i in in_table)
         updated = self._pool.map(lambda reading: self._snapshots.update(reading, deadline), newest)
-        lagging = {reading.key for reading, ok in zip(newest, updated, strict=True) if not ok}
+        lagging = {reading.key: why for reading, why in zip(newest, updated, strict=True) if why}
         for index in in_table:
             if keys[index] in lagging:
-                failed[index] = Failure(index, keys[index][0], keys[index][1], SNAPSHOT_NOT_UPDATED)
+                reason, retryable = lagging[keys[index]]
+                failed[index] = Failure(
+                    index, keys[index][0], keys[index][1], f"{SNAPSHOT_NOT_UPDATED} ({reason})", retryable
+                )
         return WriteResult(
             stored=tuple(i for i in stored if i not in failed),
             duplicates=tuple(i for i in duplicates if i not in failed),
