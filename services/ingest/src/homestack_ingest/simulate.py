@@ -134,7 +134,7 @@ class Sender:
         self.summary.acknowledged += len(readings)
         self.summary.stored += int(answer["stored"])
         self.summary.duplicates += int(answer["duplicates"])
-        self.summary.conflicts += int(answer["conflicts"])
+        self.summary.conflicts += int(answer.get("conflicts", 0))  # an older ingest reports none
         if self.config.track:
             self.summary.acknowledged_keys.extend((r["sensor_id"], r["ts"]) for r in readings)
 
