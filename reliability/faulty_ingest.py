@@ -1,8 +1,9 @@
 """homestack_ingest with a share of its DynamoDB calls failing: `uvicorn reliability.faulty_ingest:app`.
 
 The real app, unchanged, except that once it has started, its DynamoDB client gets
-homestack_sensordata's fault injection: each call is throttled with probability FAULT_SHARE, and each
-BatchWriteItem that gets through returns half its items as UnprocessedItems with the same probability.
+homestack_sensordata's fault injection: each write is throttled with probability FAULT_SHARE, and each
+TransactWriteItems that gets through is cancelled (half its items in a TransactionConflict) with the
+same probability.
 Every injected fault is appended to FAULT_LOG as one line as it happens (a killed process loses none).
 """
 
@@ -22,7 +23,7 @@ from fastapi import FastAPI
 from homestack_ingest.app import app
 from homestack_sensordata.faults import Faults
 
-FAULTED = ("BatchWriteItem", "BatchGetItem", "UpdateItem")
+FAULTED = ("TransactWriteItems", "PutItem", "UpdateItem")
 
 
 class ShareOfCalls:
@@ -43,9 +44,9 @@ class ShareOfCalls:
             if self.rng.random() < self.share:
                 self.faults.throttle(operation, 1)
                 self.log.write(f"throttled {operation}\n")
-            elif operation == "BatchWriteItem" and self.rng.random() < self.share:
-                self.faults.leave_unprocessed(1)
-                self.log.write("unprocessed BatchWriteItem\n")
+            elif operation == "TransactWriteItems" and self.rng.random() < self.share:
+                self.faults.cancel_transactions(1)
+                self.log.write("cancelled TransactWriteItems\n")
 
 
 _serve = app.router.lifespan_context

@@ -15,6 +15,7 @@ class Figures:
     lines: list[str] = field(default_factory=list)
     p99_ms: dict[str, float] = field(default_factory=dict)
     rss_growth_mib: dict[str, float] = field(default_factory=dict)
+    facts: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def count(self, name: str, amount: int = 1) -> None:
@@ -27,6 +28,11 @@ class Figures:
         with self._lock:
             self.lines.append(line)
 
+    def fact(self, name: str, value: str) -> None:
+        """A named figure of its own in the block, e.g. what concurrent conflicting writers left behind."""
+        with self._lock:
+            self.facts[name] = value
+
     def report(self) -> list[str]:
         """The closing report, one figure per line."""
         out = ["reliability figures"]
@@ -37,5 +43,7 @@ class Figures:
             out.append(f"  {'p99 ' + name:<28} {value:.1f} ms")
         for name, value in sorted(self.rss_growth_mib.items()):
             out.append(f"  {'RSS growth ' + name:<28} {value:+.1f} MiB")
+        for name, fact in self.facts.items():
+            out.append(f"  {name:<28} {fact}")
         out += [f"  - {line}" for line in self.lines]
         return out

@@ -34,7 +34,7 @@ def post_reading(reading: Reading, authorization: str = Header(default="")) -> d
             "expires_at": {"N": str(int((reading.ts + RETENTION).timestamp()))},
         },
     )
-    return {"received": 1, "stored": 1, "duplicates": 0}
+    return {"received": 1, "stored": 1, "duplicates": 0, "conflicts": 0, "conflicting": []}
 
 
 @app.get("/health")

@@ -9,6 +9,7 @@ from moto import mock_aws
 from mypy_boto3_dynamodb import DynamoDBClient
 
 from homestack_sensordata import READINGS, SENSORS, SensorStore, create_table, dynamodb_client
+from homestack_sensordata.faults import one_write_at_a_time
 
 
 @pytest.fixture
@@ -29,6 +30,7 @@ def store() -> Iterator[SensorStore]:
 def dynamodb() -> Iterator[DynamoDBClient]:
     with mock_aws():
         client = dynamodb_client()
+        one_write_at_a_time(client)  # the writer's threads write at once; in-process moto cannot
         create_table(client, SENSORS, "test-sensors")
         create_table(client, READINGS, "test-readings")
         yield client

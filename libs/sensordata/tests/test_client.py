@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from botocore.exceptions import ClientError, ParamValidationError
 from moto import mock_aws
 
 from homestack_sensordata import SENSORS, create_table, dynamodb_client
@@ -43,3 +46,18 @@ def test_the_client_talks_to_dynamodb() -> None:
         create_table(client, SENSORS, "t-sensors")
         client.put_item(TableName="t-sensors", Item={"sensor_id": {"S": "a"}})
         assert client.get_item(TableName="t-sensors", Key={"sensor_id": {"S": "a"}})["Item"]
+
+
+def test_a_caller_that_retries_by_itself_gets_a_client_that_does_not() -> None:
+    config = vars(dynamodb_client(max_attempts=1, retry_mode="standard", connect_timeout=0.5).meta.config)
+    assert config["retries"] == {"mode": "standard", "total_max_attempts": 1}
+    assert config["connect_timeout"] == 0.5
+
+
+def test_parameter_validation_can_be_left_to_dynamodb() -> None:
+    wrong: Any = {"sensor_id": {"S": 5}}  # a number where the API model wants a string
+    with mock_aws():
+        with pytest.raises(ParamValidationError):
+            dynamodb_client().put_item(TableName="nowhere", Item=wrong)
+        with pytest.raises(ClientError, match="ResourceNotFoundException"):  # sent: DynamoDB judges it
+            dynamodb_client(validate_parameters=False).put_item(TableName="nowhere", Item=wrong)

@@ -15,7 +15,7 @@ import uvicorn
 from homestack_common.testing import free_port
 from homestack_ingest.app import app
 from homestack_ingest.simulate import Config, SimulatorError, main, simulate
-from homestack_ingest.simulation import backlog, make_sensors
+from homestack_ingest.simulated_sensors import backlog, make_sensors
 from homestack_ingest.testing import KEY, SENSORS_TABLE, Service
 from homestack_sensordata import Reading, format_ts
 from homestack_sensordata.faults import Faults
@@ -60,7 +60,9 @@ def test_load_mode_every_acknowledged_reading_is_in_the_table(service: Service, 
     summary = asyncio.run(simulate(Config(**{**config.__dict__, "track": True})))
     assert summary.acknowledged > 0
     assert summary.given_up == 0
-    assert summary.stored == summary.acknowledged
+    # A resent reading can be a duplicate (its snapshot update ran out of time, in-process moto is slow).
+    assert summary.stored + summary.duplicates == summary.acknowledged
+    assert summary.duplicates == 0 or summary.retries > 0
     assert normalised(summary.acknowledged_keys) == service.stored()
 
 
@@ -74,7 +76,7 @@ def test_live_mode_reports_every_sensor_and_fills_its_snapshot(service: Service,
 
 def test_readings_refused_with_503_are_resent_until_stored(service: Service, server: str) -> None:
     faults = Faults(service.ingest.client)
-    faults.leave_unprocessed(40)  # more than the writer's retry budget: some requests answer 503
+    faults.cancel_transactions(40)  # more than the writer's retry budget: some requests answer 503
     config = Config(url=server, key=KEY, sensors=4, interval=30, rate=0, duration=1.0, batch=100, buffer=25)
     summary = asyncio.run(simulate(Config(**{**config.__dict__, "track": True})))
     assert summary.retries > 0

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from homestack_ingest.testing import KEY, Service
+from homestack_ingest.testing import KEY, Service, answer
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -149,7 +150,7 @@ def test_500_readings_are_accepted_and_501_are_refused_naming_the_limit(service:
     assert service.stored() == []
     accepted = service.post({"readings": batch[:500]})
     assert accepted.status_code == 200
-    assert accepted.json() == {"received": 500, "stored": 500, "duplicates": 0}
+    assert accepted.json() == answer(500, stored=500, duplicates=0)
     assert len(service.stored()) == 500
 
 
@@ -170,3 +171,62 @@ def test_a_streamed_body_without_length_is_cut_off_at_the_limit(service: Service
 
     response = service.http.post("/readings", content=chunks(), headers={"X-API-Key": KEY})
     assert response.status_code == 413
+
+
+HUGE = "9" * 5000  # more digits than Python turns into an int
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "message"),
+    [
+        (
+            '"ts": "9999-12-31T23:59:59-23:59"',
+            "ts",
+            "timestamp out of range: in UTC it falls outside the years 1 to 9999",
+        ),
+        (
+            '"ts": "0001-01-01T00:00:00+23:59"',
+            "ts",
+            "timestamp out of range: in UTC it falls outside the years 1 to 9999",
+        ),
+        ('"ts": ' + "9" * 400, "ts", "epoch seconds out of range"),
+        ('"ts": ' + HUGE, "ts", "epoch seconds out of range"),
+        ('"ts": 1e400', "ts", "epoch seconds out of range"),
+        (
+            '"values": {"temperature": ' + HUGE + "}",
+            "values.temperature",
+            "temperature must be a finite number",
+        ),
+        ('"values": {"co2": -' + HUGE + ".5}", "values.co2", "co2 must be a finite number"),
+        ('"values": {"humidity": 1e-200}', "values.humidity", "humidity 1e-200 cannot be stored: DynamoDB"),
+        ('"sensor_id": ' + HUGE, "sensor_id", "Input should be a valid string"),
+        ('"name": ' + HUGE, "name", "Input should be a valid string"),
+        ('"units": {"co2": ' + HUGE + "}", "units.co2", "Input should be a valid string"),
+        ('"extra": ' + HUGE, "extra", "Extra inputs are not permitted"),
+    ],
+)
+def test_extreme_numbers_and_timestamps_are_a_422_naming_the_field(
+    service: Service, override: str, field: str, message: str
+) -> None:
+    base = json.dumps(good(0))
+    body = '{"readings": [' + base + ", " + base[:-1] + ", " + override + "}]}"
+    response = service.http.post("/readings", content=body, headers={"X-API-Key": KEY})
+    assert response.status_code == 422, response.text
+    [detail] = response.json()["error"]["details"]
+    assert detail["field"] == f"readings[1].{field}"
+    assert detail["message"].startswith(message)
+    assert service.stored() == []
+
+
+def test_an_epoch_number_keeps_every_digit_it_is_written_with(service: Service) -> None:
+    # 100 ns before a millisecond: read as a float, it would round up into the next millisecond.
+    second = int(NOW.timestamp()) - 3600
+    iso = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S") + ".999999900Z"
+    reading = '{"sensor_id": "exact", "ts": %s, "values": {"co2": 500}}'
+    first = service.http.post("/readings", content=reading % f'"{iso}"', headers={"X-API-Key": KEY})
+    again = service.http.post(
+        "/readings", content=reading % f"{second}.999999900", headers={"X-API-Key": KEY}
+    )
+    assert first.json() == answer(1, stored=1)
+    assert again.json() == answer(1, duplicates=1)
+    assert service.stored() == [("exact", iso[:-7] + "Z")]

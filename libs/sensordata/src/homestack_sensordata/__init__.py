@@ -15,9 +15,9 @@ from homestack_sensordata.models import (
     unit_problem,
     value_problem,
 )
+from homestack_sensordata.retry import RetryPolicy
 from homestack_sensordata.store import MAX_PAGE_SIZE, MAX_READ_CALLS, Page, SensorStore, UnreadablePageError
 from homestack_sensordata.tables import READINGS, SENSORS, TableSpec, create_table
-from homestack_sensordata.write_support import RetryPolicy
 from homestack_sensordata.writer import Failure, ReadingWriter, WriteResult
 
 __all__ = [

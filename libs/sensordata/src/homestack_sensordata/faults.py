@@ -1,12 +1,14 @@
-"""DynamoDB fault injection for tests: throttling, UnprocessedItems and UnprocessedKeys on a real (moto)
-client."""
+"""DynamoDB fault injection for tests: throttling, cancelled transactions, refused items and
+UnprocessedKeys on a real (moto) client."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from botocore.awsrequest import AWSResponse, HTTPHeaders
@@ -15,6 +17,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 THROTTLED = "ProvisionedThroughputExceededException"
+CANCELLED = "TransactionCanceledException"
+INVALID = "ValidationException"
 
 
 class Faults:
@@ -26,16 +30,16 @@ class Faults:
     def __init__(self, client: DynamoDBClient) -> None:
         self._lock = threading.Lock()
         self._throttles: Counter[str] = Counter()
-        self._unprocessed_calls = 0
+        self._cancelled_calls = 0
         self._unprocessed_reads = 0
         self._refused_sensors: set[str] = set()
+        self._rejected_sensors: set[str] = set()
         self._refused_snapshots: set[str] = set()
         self._delays: dict[str, float] = {}
         self.calls: Counter[str] = Counter()
         events = client.meta.events
         events.register("before-parameter-build.dynamodb.*", self._before_build)
         events.register("before-call.dynamodb.*", self._before_call)  # type: ignore[arg-type]
-        events.register("after-call.dynamodb.BatchWriteItem", self._after_batch_write)
         events.register("after-call.dynamodb.BatchGetItem", self._after_batch_get)
 
     def throttle(self, operation: str, times: int) -> None:
@@ -43,10 +47,11 @@ class Faults:
         with self._lock:
             self._throttles[operation] += times
 
-    def leave_unprocessed(self, times: int) -> None:
-        """The next `times` BatchWriteItem calls write only the first half of their items."""
+    def cancel_transactions(self, times: int) -> None:
+        """The next `times` TransactWriteItems calls are cancelled, the second half of their items in a
+        TransactionConflict (what two writers of the same items at once get): nothing is written."""
         with self._lock:
-            self._unprocessed_calls += times
+            self._cancelled_calls += times
 
     def leave_keys_unprocessed(self, times: int) -> None:
         """The next `times` BatchGetItem calls read only the first half of their keys, rounded down (per
@@ -60,9 +65,16 @@ class Faults:
             self._delays[operation] = seconds
 
     def refuse(self, sensor_ids: Iterable[str]) -> None:
-        """Readings of these sensors are always returned unprocessed (a persistent failure)."""
+        """Writes of these sensors' readings always fail in a way a retry could get past: a transaction
+        with them is cancelled by a TransactionConflict on them, a PutItem of one is throttled."""
         with self._lock:
             self._refused_sensors |= set(sensor_ids)
+
+    def reject(self, sensor_ids: Iterable[str]) -> None:
+        """A write (transaction or PutItem) with readings of these sensors fails as a whole with a
+        ValidationException, as DynamoDB answers a number it cannot store: no retry gets past it."""
+        with self._lock:
+            self._rejected_sensors |= set(sensor_ids)
 
     def refuse_snapshots(self, sensor_ids: Iterable[str]) -> None:
         """Snapshot updates of these sensors are always throttled."""
@@ -97,29 +109,33 @@ class Faults:
                 else:
                     context["fault"] = "all-held"  # one key each: answer "unprocessed" without a call
                 return
-            if operation != "BatchWriteItem":
+            if operation == "PutItem":
+                if params["Item"]["sensor_id"]["S"] in self._rejected_sensors:
+                    context["fault"] = INVALID
+                elif params["Item"]["sensor_id"]["S"] in self._refused_sensors:
+                    context["fault"] = THROTTLED
                 return
-            halve = self._unprocessed_calls > 0
+            if operation != "TransactWriteItems":
+                return
+            sensors = [action["Put"]["Item"]["sensor_id"]["S"] for action in params["TransactItems"]]
+            if self._rejected_sensors.intersection(sensors):
+                context["fault"] = INVALID
+                return
+            halve = self._cancelled_calls > 0
             if halve:
-                self._unprocessed_calls -= 1
+                self._cancelled_calls -= 1
             refused = set(self._refused_sensors)
-        kept: dict[str, list[Any]] = {}
-        held: dict[str, list[Any]] = {}
-        for table, requests in params["RequestItems"].items():
-            keep = [r for r in requests if _sensor(r) not in refused]
-            hold = [r for r in requests if _sensor(r) in refused]
-            if halve:
-                hold += keep[len(keep) // 2 :]
-                keep = keep[: len(keep) // 2]
-            if keep:
-                kept[table] = keep
-            if hold:
-                held[table] = hold
-        context["held"] = held
-        if kept:
-            params["RequestItems"] = kept
-        else:
-            context["fault"] = "all-held"  # nothing left to send: answer without calling the backend
+        conflicted = [
+            sensor in refused or (halve and n >= len(sensors) // 2) for n, sensor in enumerate(sensors)
+        ]
+        if any(conflicted):
+            context["fault"] = CANCELLED
+            context["reasons"] = [
+                {"Code": "TransactionConflict", "Message": "injected: conflict with another transaction"}
+                if hit
+                else {"Code": "None"}
+                for hit in conflicted
+            ]
 
     def _before_call(self, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
         if context.get("delay"):
@@ -128,17 +144,15 @@ class Faults:
         if fault == THROTTLED:
             error = {"Code": THROTTLED, "Message": "injected: configured throughput was exceeded"}
             return _response(400), {"Error": error}
+        if fault == CANCELLED:
+            error = {"Code": CANCELLED, "Message": "injected: transaction cancelled, see the reasons"}
+            return _response(400), {"Error": error, "CancellationReasons": context["reasons"]}
+        if fault == INVALID:
+            error = {"Code": INVALID, "Message": "injected: a number the table cannot store"}
+            return _response(400), {"Error": error}
         if fault == "all-held":
             return _response(200), {}
         return None
-
-    def _after_batch_write(self, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        held: dict[str, list[Any]] = context.get("held") or {}
-        if "Error" in parsed:
-            return
-        unprocessed = parsed.setdefault("UnprocessedItems", {})
-        for table, requests in held.items():
-            unprocessed.setdefault(table, []).extend(requests)
 
     def _after_batch_get(self, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         held: dict[str, dict[str, Any]] = context.get("held_keys") or {}
@@ -154,5 +168,62 @@ def _response(status: int) -> AWSResponse:
     return AWSResponse("https://dynamodb.invalid/", status, HTTPHeaders(), None)
 
 
-def _sensor(request: dict[str, Any]) -> str:
-    return str(request["PutRequest"]["Item"]["sensor_id"]["S"])
+_MOTO_WRITES = threading.Lock()
+_WRITES = ("TransactWriteItems", "PutItem", "BatchWriteItem", "DeleteItem")
+
+
+def one_write_at_a_time(client: DynamoDBClient) -> None:
+    """Make `client`'s item writes wait for each other, for in-process moto only: moto 5.2 copies the
+    whole table at the start of each TransactWriteItems without a lock, and a write from another
+    thread changing the table mid-copy fails it with a RuntimeError. DynamoDB (and DynamoDB Local)
+    need no such thing."""
+    events = client.meta.events
+
+    def hold(event_name: str, **_: Any) -> None:
+        if event_name.rsplit(".", 1)[-1] in _WRITES:
+            _MOTO_WRITES.acquire()
+
+    def release(event_name: str, **_: Any) -> None:
+        if event_name.rsplit(".", 1)[-1] in _WRITES:
+            _MOTO_WRITES.release()
+
+    # On the wildcard, like Faults' hooks, and first: before any hook that answers in DynamoDB's place.
+    events.register_first("before-call.dynamodb.*", hold, unique_id="moto-writes-hold")
+    events.register("after-call.dynamodb.*", release, unique_id="moto-writes-done")
+    events.register("after-call-error.dynamodb.*", release, unique_id="moto-writes-error")
+
+
+@contextlib.contextmanager
+def silent_endpoint() -> Iterator[str]:
+    """A DynamoDB that hangs: a loopback TCP server that accepts every connection, reads what is sent
+    and never answers. Yields its URL, for `endpoint_url` or AWS_ENDPOINT_URL_DYNAMODB."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=256)
+    listener.settimeout(0.1)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def drain(conn: socket.socket) -> None:
+        conn.settimeout(0.1)
+        with contextlib.suppress(OSError):
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    if not conn.recv(65536):
+                        return
+
+    def accept() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                conn, _ = listener.accept()
+                held.append(conn)
+                threading.Thread(target=drain, args=(conn,), daemon=True).start()
+
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        acceptor.join(5)
+        for conn in held:
+            conn.close()
+        listener.close()

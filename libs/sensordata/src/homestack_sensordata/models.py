@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from homestack_sensordata.attribute_values import number_problem
+
+STORABLE_MIN = 1e-130  # the smallest magnitude DynamoDB stores, other than 0 (see attribute_values)
 
 SENSOR_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 SensorId = Annotated[str, StringConstraints(pattern=SENSOR_ID_PATTERN)]
@@ -50,11 +55,21 @@ RANGES: dict[Metric, tuple[float, float]] = {
 }
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_EPOCH_SECONDS = 32503680000  # 3000-01-01: later than any reading, well inside what datetime holds
+_MILLISECOND = Decimal("0.001")
+TS_FORMS = "timestamp must be ISO 8601 with a zone or epoch seconds"
+
+
 def to_utc(value: datetime) -> datetime:
-    """Normalise an aware datetime to UTC with millisecond precision (the storage resolution)."""
+    """Normalise an aware datetime to UTC, cut to the millisecond (the storage resolution) toward the
+    past: the one rule for every notation of an instant, so each instant has exactly one key."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("timestamp must include a timezone (e.g. 2026-11-26T10:00:00Z)")
-    value = value.astimezone(UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-23:59 is in the year 10000 in UTC
+        raise ValueError("timestamp out of range: in UTC it falls outside the years 1 to 9999") from None
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
@@ -76,6 +91,9 @@ def value_problem(metric: Metric, number: float) -> str | None:
     low, high = RANGES[metric]
     if not low <= number <= high:
         return f"{metric.value} must be between {low:g} and {high:g} {UNITS[metric]}"
+    unstorable = number_problem(number)  # in range, yet no DynamoDB number (e.g. 1e-200)
+    if unstorable:
+        return f"{metric.value} {unstorable}"
     return None
 
 
@@ -86,22 +104,36 @@ def unit_problem(metric: Metric, unit: str) -> str | None:
     return None
 
 
+def from_epoch(seconds: float | Decimal) -> datetime:
+    """The instant `seconds` after the epoch, cut to the millisecond toward the past like an ISO
+    timestamp's digits. A float counts as its shortest decimal form (the digits a JSON encoder writes
+    for it), a Decimal as every digit it has: the instant as written, never a rounded neighbour."""
+    if isinstance(seconds, int) and not 0 <= seconds < MAX_EPOCH_SECONDS:  # never convert a huge int
+        raise ValueError("epoch seconds out of range")
+    try:
+        exact = Decimal(repr(seconds)) if isinstance(seconds, float) else Decimal(seconds)
+        if not (exact.is_finite() and 0 <= exact < MAX_EPOCH_SECONDS):
+            raise ValueError("epoch seconds out of range")
+        milliseconds = exact.quantize(_MILLISECOND, rounding=ROUND_FLOOR).scaleb(3)
+    except InvalidOperation:
+        raise ValueError("epoch seconds out of range") from None
+    return EPOCH + timedelta(milliseconds=int(milliseconds))
+
+
 def _timestamp(value: Any) -> datetime:
     if isinstance(value, bool):
-        raise ValueError("timestamp must be ISO 8601 with a zone or epoch seconds")
-    if isinstance(value, int | float):
-        if not math.isfinite(value) or not 0 <= value < 32503680000:
-            raise ValueError("epoch seconds out of range")
-        return to_utc(datetime.fromtimestamp(value, UTC))
+        raise ValueError(TS_FORMS)
+    if isinstance(value, int | float | Decimal):
+        return from_epoch(value)
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError as exc:
-            raise ValueError("timestamp must be ISO 8601 with a zone or epoch seconds") from exc
+            raise ValueError(TS_FORMS) from exc
         return to_utc(parsed)
     if isinstance(value, datetime):
         return to_utc(value)
-    raise ValueError("timestamp must be ISO 8601 with a zone or epoch seconds")
+    raise ValueError(TS_FORMS)
 
 
 class Reading(BaseModel):
@@ -124,9 +156,10 @@ class Reading(BaseModel):
     @classmethod
     def _finite_and_in_range(cls, values: dict[Metric, float]) -> dict[Metric, float]:
         for metric, number in values.items():
-            problem = value_problem(metric, number)
-            if problem:
-                raise ValueError(problem)
+            low, high = RANGES[metric]
+            # The common case in one comparison chain (NaN and infinities fail it); value_problem says why.
+            if not (low <= number <= high and (number == 0 or abs(number) >= STORABLE_MIN)):
+                raise ValueError(value_problem(metric, number) or f"{metric.value} cannot be {number!r}")
         return values
 
     @field_validator("units")

@@ -15,9 +15,9 @@ from pydantic import ValidationError
 
 from homestack_sensordata.cursor import CursorCodec, InvalidCursorError
 from homestack_sensordata.models import ReadingOut, SensorSnapshot, format_ts
+from homestack_sensordata.retry import RetryPolicy
 from homestack_sensordata.snapshots import LeftOut, snapshot_from_item
 from homestack_sensordata.tables import READINGS, SENSORS
-from homestack_sensordata.write_support import RetryPolicy
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -1,4 +1,4 @@
-"""The write side: readings into history and snapshots, idempotent, retried, and reported honestly.
+"""The write side: readings into history and snapshots, first write wins, retried, and reported honestly.
 
 Item layout (what the sensors API reads back):
 - readings table: `sensor_id` S, `ts` S (format_ts), `values` M of N, `expires_at` N (epoch seconds).
@@ -11,62 +11,54 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from homestack_sensordata.models import UNITS, Reading, format_ts
-from homestack_sensordata.write_support import (
-    Key,
-    RetryPolicy,
-    failure_reason,
-    is_retryable,
-    key_of,
-    number,
-)
+from homestack_sensordata.attribute_values import Key, number, same_values
+from homestack_sensordata.history import TRANSACT_LIMIT, History, Puts
+from homestack_sensordata.models import Metric, Reading
+from homestack_sensordata.retry import RetryPolicy, enable_call_timeouts
+from homestack_sensordata.snapshot_updates import Snapshots, newest_per_sensor
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-BATCH_GET_LIMIT = 100  # DynamoDB's maximum keys per BatchGetItem
-BATCH_WRITE_LIMIT = 25  # DynamoDB's maximum items per BatchWriteItem
 SNAPSHOT_NOT_UPDATED = "stored in history, but the sensor's latest snapshot was not updated"
+NAMES = {metric: metric.value for metric in Metric}  # a dict lookup: Enum.value is two calls each time
 
 
 @dataclass(frozen=True)
 class Failure:
-    """A reading that was not (completely) stored: resend it, the write is idempotent."""
+    """A reading that was not (completely) stored. `retryable`: resending it can succeed (the write is
+    idempotent); if not, DynamoDB refused the reading itself and a resend would be refused again."""
 
     index: int
     sensor_id: str
     ts: str
     reason: str
+    retryable: bool = True
 
 
 @dataclass(frozen=True)
 class WriteResult:
-    """What happened to each reading of a write, by its index in the input."""
+    """What happened to each reading of a write, by its index in the input: stored now; a duplicate of
+    the stored reading of its key; a conflict (another reading of its key, with other values, is stored
+    and stays); or failed."""
 
     stored: tuple[int, ...] = ()
     duplicates: tuple[int, ...] = ()
+    conflicts: tuple[int, ...] = ()
     failed: tuple[Failure, ...] = ()
 
 
-@dataclass
-class _Round:
-    """Per-key outcomes of one write() call."""
-
-    existing: set[Key] = field(default_factory=set)
-    written: set[Key] = field(default_factory=set)
-    failed: dict[Key, str] = field(default_factory=dict)
-
-
 class ReadingWriter:
-    """Writes readings idempotently: (sensor_id, ts) already stored is a duplicate, never a second item.
+    """Writes readings so that each (sensor_id, ts) is stored once, by the first write of it.
 
     Thread-safe; fans DynamoDB calls out over a small thread pool, so call `write` from a worker thread
-    (never from an event loop) and `close()` it when done. The boto3 client should allow at least
-    `workers` pooled connections (`max_pool_connections`).
+    (never from an event loop) and `close()` it when done. Give it a client that does not retry by
+    itself (`dynamodb_client(max_attempts=1)`): the writer retries within its deadline, and cuts each
+    call's read timeout to the time left. The client should pool at least `workers` connections.
     """
 
     def __init__(
@@ -83,13 +75,12 @@ class ReadingWriter:
     ) -> None:
         if retention <= timedelta(0):
             raise ValueError("retention must be positive")
-        self._client = client
-        self._sensors_table = sensors_table
-        self._readings_table = readings_table
-        self._retention_s = int(retention.total_seconds())
         self._retry = retry or RetryPolicy()
-        self._sleep = sleep
+        self._retention_s = int(retention.total_seconds())
         self._clock = clock
+        enable_call_timeouts(client)
+        self._history = History(client, readings_table, self._retry, clock=clock, sleep=sleep)
+        self._snapshots = Snapshots(client, sensors_table, self._retry, clock=clock, sleep=sleep)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reading-writer")
 
     def close(self) -> None:
@@ -101,164 +92,59 @@ class ReadingWriter:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def write(self, readings: Sequence[Reading]) -> WriteResult:
-        """Store `readings` (history and snapshots) and say exactly what was stored."""
-        deadline = self._clock() + self._retry.deadline
+    def write(self, readings: Sequence[Reading], deadline: float | None = None) -> WriteResult:
+        """Store `readings` (history and snapshots) and say what happened to each, by `deadline` (a
+        `clock()` time; default: the retry policy's deadline from now)."""
+        if deadline is None:
+            deadline = self._clock() + self._retry.deadline
         keys = [r.key for r in readings]
+        values = [{NAMES[m]: number(v) for m, v in r.values.items()} for r in readings]
         first: dict[Key, int] = {}
         for index, key in enumerate(keys):
             first.setdefault(key, index)
-        outcome = _Round()
-        outcome.existing = self._find_existing(list(first), deadline)
-        new = [readings[i] for key, i in first.items() if key not in outcome.existing]
-        self._put_readings(new, outcome, deadline)
-        snapshot_failed = self._update_snapshots(
-            [readings[i] for key, i in first.items() if key in outcome.existing or key in outcome.written],
-            deadline,
-        )
+        items = {key: self._item(keys[i], values[i], readings[i]) for key, i in first.items()}
+        chunks = [list(items.values())[i : i + TRANSACT_LIMIT] for i in range(0, len(items), TRANSACT_LIMIT)]
+        puts = Puts()
+        for part in self._pool.map(lambda chunk: self._history.put(chunk, deadline), chunks):
+            puts.merge(part)
+
         stored: list[int] = []
         duplicates: list[int] = []
-        failed: list[Failure] = []
+        conflicts: list[int] = []
+        failed: dict[int, Failure] = {}
         for index, key in enumerate(keys):
-            reason = outcome.failed.get(key) or (SNAPSHOT_NOT_UPDATED if key in snapshot_failed else None)
-            if reason is not None:
-                failed.append(Failure(index, key[0], key[1], reason))
-            elif first[key] == index and key in outcome.written:
+            if key in puts.failed:
+                reason, retryable = puts.failed[key]
+                failed[index] = Failure(index, key[0], key[1], reason, retryable)
+            elif key in puts.written and first[key] == index:
                 stored.append(index)
-            else:
-                duplicates.append(index)
-        return WriteResult(tuple(stored), tuple(duplicates), tuple(failed))
+            else:  # the key holds what we just wrote, or what was there before
+                held = items[key] if key in puts.written else puts.existing[key]
+                same = same_values(held.get("values", {}), values[index])
+                (duplicates if same else conflicts).append(index)
 
-    # -- which keys are already stored -------------------------------------------------------------
+        # The snapshot follows only readings whose values the table now holds: never a conflicting one.
+        in_table = sorted([*stored, *duplicates])
+        newest = newest_per_sensor(readings[i] for i in in_table)
+        updated = self._pool.map(lambda reading: self._snapshots.update(reading, deadline), newest)
+        lagging = {reading.key: why for reading, why in zip(newest, updated, strict=True) if why}
+        for index in in_table:
+            if keys[index] in lagging:
+                reason, retryable = lagging[keys[index]]
+                failed[index] = Failure(
+                    index, keys[index][0], keys[index][1], f"{SNAPSHOT_NOT_UPDATED} ({reason})", retryable
+                )
+        return WriteResult(
+            stored=tuple(i for i in stored if i not in failed),
+            duplicates=tuple(i for i in duplicates if i not in failed),
+            conflicts=tuple(conflicts),
+            failed=tuple(failed[i] for i in sorted(failed)),
+        )
 
-    def _find_existing(self, keys: list[Key], deadline: float) -> set[Key]:
-        chunks = [keys[i : i + BATCH_GET_LIMIT] for i in range(0, len(keys), BATCH_GET_LIMIT)]
-        found: set[Key] = set()
-        for part in self._pool.map(lambda chunk: self._get_chunk(chunk, deadline), chunks):
-            found |= part
-        return found
-
-    def _get_chunk(self, keys: list[Key], deadline: float) -> set[Key]:
-        # Keys whose lookup never succeeds are treated as new: writing a reading again under the
-        # same key is harmless (one item per key), while skipping it could lose it.
-        request: dict[str, Any] = {
-            self._readings_table: {
-                "Keys": [{"sensor_id": {"S": s}, "ts": {"S": t}} for s, t in keys],
-                "ProjectionExpression": "sensor_id, #ts",
-                "ExpressionAttributeNames": {"#ts": "ts"},
-                "ConsistentRead": True,
-            }
-        }
-        found: set[Key] = set()
-        for attempt in range(self._retry.max_attempts):
-            try:
-                response = self._client.batch_get_item(RequestItems=request)
-            except Exception as exc:
-                if not is_retryable(exc) or not self._backoff(attempt, deadline):
-                    return found
-                continue
-            found |= {key_of(item) for item in response.get("Responses", {}).get(self._readings_table, [])}
-            request = dict(response.get("UnprocessedKeys") or {})
-            if not request or not self._backoff(attempt, deadline):
-                return found
-        return found
-
-    # -- history ------------------------------------------------------------------------------------
-
-    def _item(self, reading: Reading) -> dict[str, Any]:
+    def _item(self, key: Key, values: dict[str, str], reading: Reading) -> dict[str, Any]:
         return {
-            "sensor_id": {"S": reading.sensor_id},
-            "ts": {"S": format_ts(reading.ts)},
-            "values": {"M": {m.value: {"N": number(v)} for m, v in reading.values.items()}},
+            "sensor_id": {"S": key[0]},
+            "ts": {"S": key[1]},
+            "values": {"M": {metric: {"N": text} for metric, text in values.items()}},
             "expires_at": {"N": str(int(reading.ts.timestamp()) + self._retention_s)},
         }
-
-    def _put_readings(self, readings: list[Reading], outcome: _Round, deadline: float) -> None:
-        requests = [{"PutRequest": {"Item": self._item(r)}} for r in readings]
-        chunks = [requests[i : i + BATCH_WRITE_LIMIT] for i in range(0, len(requests), BATCH_WRITE_LIMIT)]
-        for written, failed in self._pool.map(lambda chunk: self._write_chunk(chunk, deadline), chunks):
-            outcome.written |= written
-            outcome.failed.update(failed)
-
-    def _write_chunk(self, chunk: list[dict[str, Any]], deadline: float) -> tuple[set[Key], dict[Key, str]]:
-        pending: list[Any] = chunk
-        reason = "not attempted"
-        for attempt in range(self._retry.max_attempts):
-            try:
-                response = self._client.batch_write_item(RequestItems={self._readings_table: pending})
-            except Exception as exc:
-                reason = failure_reason(exc)
-                if not is_retryable(exc) or not self._backoff(attempt, deadline):
-                    break
-                continue
-            unprocessed = list((response.get("UnprocessedItems") or {}).get(self._readings_table, []))
-            if not unprocessed:
-                pending = []
-                break
-            pending = unprocessed
-            reason = f"DynamoDB left it unprocessed after {attempt + 1} attempts"
-            if not self._backoff(attempt, deadline):
-                break
-        failed_keys = {key_of(r["PutRequest"]["Item"]) for r in pending}
-        written = {key_of(r["PutRequest"]["Item"]) for r in chunk} - failed_keys
-        return written, dict.fromkeys(failed_keys, reason)
-
-    # -- latest snapshot per sensor -----------------------------------------------------------------
-
-    def _update_snapshots(self, readings: list[Reading], deadline: float) -> set[Key]:
-        """Move each sensor's snapshot to its newest reading here; return keys whose update failed."""
-        newest: dict[str, Reading] = {}
-        named: dict[str, Reading] = {}  # the newest reading of each sensor that carries a name
-        for reading in readings:
-            current = newest.get(reading.sensor_id)
-            if current is None or reading.ts > current.ts:
-                newest[reading.sensor_id] = reading
-            known = named.get(reading.sensor_id)
-            if reading.name is not None and (known is None or reading.ts > known.ts):
-                named[reading.sensor_id] = reading
-        for sensor_id, reading in newest.items():
-            if reading.name is None and sensor_id in named:  # devices often name themselves only now and then
-                newest[sensor_id] = reading.model_copy(update={"name": named[sensor_id].name})
-        results = self._pool.map(lambda r: self._update_snapshot(r, deadline), newest.values())
-        return {reading.key for reading, ok in zip(newest.values(), results, strict=True) if not ok}
-
-    def _update_snapshot(self, reading: Reading, deadline: float) -> bool:
-        names = {"#ts": "ts", "#values": "values", "#units": "units"}
-        values: dict[str, Any] = {
-            ":ts": {"S": format_ts(reading.ts)},
-            ":values": {"M": {m.value: {"N": number(v)} for m, v in reading.values.items()}},
-            ":units": {"M": {m.value: {"S": UNITS[m]} for m in reading.values}},
-        }
-        update = "SET #ts = :ts, #values = :values, #units = :units"
-        if reading.name is not None:
-            names["#name"] = "name"
-            values[":name"] = {"S": reading.name}
-            update += ", #name = :name"
-        for attempt in range(self._retry.max_attempts):
-            try:
-                self._client.update_item(
-                    TableName=self._sensors_table,
-                    Key={"sensor_id": {"S": reading.sensor_id}},
-                    UpdateExpression=update,
-                    # An older (or the same) reading arriving late must never move the snapshot back.
-                    ConditionExpression="attribute_not_exists(sensor_id) OR #ts < :ts",
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                )
-                return True
-            except Exception as exc:
-                if failure_reason(exc) == "ConditionalCheckFailedException":
-                    return True  # the stored snapshot is as new or newer: nothing to do
-                if not is_retryable(exc) or not self._backoff(attempt, deadline):
-                    return False
-        return False
-
-    def _backoff(self, attempt: int, deadline: float) -> bool:
-        """Sleep before retry `attempt + 1`; False when no attempt or time is left for it."""
-        if attempt + 1 >= self._retry.max_attempts:
-            return False
-        delay = self._retry.delay(attempt)
-        if self._clock() + delay >= deadline:
-            return False
-        self._sleep(delay)
-        return True

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from homestack_common import ErrorBody, ErrorDetail, error_responses
@@ -20,6 +22,7 @@ from homestack_sensordata import UNITS, Reading, WriteResult
 from homestack_sensordata.models import RANGES
 
 RETRY_AFTER_SECONDS = 1
+logger = logging.getLogger("homestack.ingest")
 
 
 class ReadingBatch(BaseModel):
@@ -29,28 +32,37 @@ class ReadingBatch(BaseModel):
 
 
 class IngestResult(BaseModel):
-    """What happened to the request's readings: each is either stored now or was already stored."""
+    """What happened to the request's readings; stored + duplicates + conflicts = received.
+
+    A reading is stored by the first write of its (sensor_id, ts); sent again with the same values it
+    is a duplicate; sent with other values it is a conflict: refused, and the stored reading stays."""
 
     received: int
     stored: int
     duplicates: int
+    conflicts: int
+    conflicting: list[int] = Field(description="indexes of the readings counted in `conflicts`")
 
 
 class NotStored(BaseModel):
-    """A reading that was not stored: resend it (the write is idempotent)."""
+    """A reading that was not stored; resend it if `retryable` (the write is idempotent)."""
 
     index: int
     sensor_id: str
     ts: str
     reason: str
+    retryable: bool
 
 
 class PartialWrite(ErrorBody):
-    """503 body: the usual error block plus exactly which readings were not stored."""
+    """503 or 500 body: the usual error block, what happened to the rest, and which readings were not
+    stored; stored + duplicates + conflicts + len(not_stored) = received."""
 
     received: int
     stored: int
     duplicates: int
+    conflicts: int
+    conflicting: list[int]
     not_stored: list[NotStored]
 
 
@@ -101,13 +113,15 @@ router = APIRouter(tags=["readings"])
         f'Body: one reading, or `{{"readings": [...]}}` with at most {MAX_BATCH} readings, and at most '
         "MAX_BODY_BYTES bytes (1 MiB by default); larger -> 413. Authenticate with "
         "`Authorization: Bearer <key>` or `X-API-Key: <key>`. Every reading is validated before anything "
-        "is written; a resent reading (same sensor_id and ts) is counted as a duplicate, not stored twice. "
-        "503 lists the readings that were not stored: resend exactly those."
+        "is written. The first write of a (sensor_id, ts) is stored; the same reading again is a "
+        "duplicate, a different one a conflict (refused: the stored one stays). 503 lists the readings "
+        "that were not stored: resend exactly those. 500 lists readings DynamoDB refused for good."
     ),
     response_model=IngestResult,
     dependencies=[Depends(require_api_key)],
     responses={
         **error_responses(401, 413),
+        500: {"model": PartialWrite, "description": "some readings were refused by DynamoDB for good"},
         503: {"model": PartialWrite, "description": "some readings were not stored; resend them"},
     },
     openapi_extra={
@@ -116,22 +130,51 @@ router = APIRouter(tags=["readings"])
 )
 async def post_readings(request: Request) -> IngestResult | JSONResponse:
     ingest: Ingest = request.app.state.ingest
+    deadline = time.monotonic() + ingest.write_deadline  # the answer is due then, whatever DynamoDB does
     body = await read_body(request, ingest.limits.max_body_bytes)
     readings = parse_readings(body, ingest.limits, datetime.now(UTC))
-    result = await run_in_threadpool(ingest.writer.write, readings)
+    result = await run_in_threadpool(ingest.writer.write, readings, deadline)
     if result.failed:
         return _partial(readings, result)
-    return IngestResult(received=len(readings), stored=len(result.stored), duplicates=len(result.duplicates))
+    return IngestResult(
+        received=len(readings),
+        stored=len(result.stored),
+        duplicates=len(result.duplicates),
+        conflicts=len(result.conflicts),
+        conflicting=list(result.conflicts),
+    )
 
 
 def _partial(readings: list[Reading], result: WriteResult) -> JSONResponse:
     failed = [
-        NotStored(index=f.index, sensor_id=f.sensor_id, ts=f.ts, reason=f.reason) for f in result.failed
+        NotStored(index=f.index, sensor_id=f.sensor_id, ts=f.ts, reason=f.reason, retryable=f.retryable)
+        for f in result.failed
     ]
+    refused = [f for f in failed if not f.retryable]
+    if refused:
+        # A retry cannot fix these, so no 503: the reading got past validation yet DynamoDB refused it,
+        # which is the service's fault, and the log says which.
+        logger.error(
+            "DynamoDB refused %d readings for good; first: %s at %s: %s",
+            len(refused),
+            refused[0].sensor_id,
+            refused[0].ts,
+            refused[0].reason,
+        )
+        status, code, headers = 500, "internal_error", None
+        message = (
+            f"{len(failed)} of {len(readings)} readings were not stored: DynamoDB refused {len(refused)} "
+            "of them in a way no retry can fix; hint: resend only those of not_stored marked retryable"
+        )
+    else:
+        status, code, headers = 503, "unavailable", {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        message = (
+            f"{len(failed)} of {len(readings)} readings were not stored: the database did not take them "
+            "in time; hint: resend the readings listed in not_stored"
+        )
     info = ErrorInfo(
-        code="unavailable",
-        message=f"{len(failed)} of {len(readings)} readings were not stored: the database refused them "
-        "after retries; hint: resend the readings listed in not_stored",
+        code=code,
+        message=message,
         request_id=current_request_id(),
         details=[ErrorDetail(field=f"readings[{f.index}]", message=f.reason) for f in failed],
     )
@@ -140,10 +183,8 @@ def _partial(readings: list[Reading], result: WriteResult) -> JSONResponse:
         received=len(readings),
         stored=len(result.stored),
         duplicates=len(result.duplicates),
+        conflicts=len(result.conflicts),
+        conflicting=list(result.conflicts),
         not_stored=failed,
     )
-    return JSONResponse(
-        body.model_dump(mode="json", exclude_none=True),
-        status_code=503,
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
+    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=status, headers=headers)

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 WRITER_THREADS = 16  # DynamoDB calls of one write in flight at once; the client pools 64 connections
+# A new connection to DynamoDB takes milliseconds; one that takes longer is retried on another, so a
+# call that needs a new connection still ends within the write deadline plus this.
+CONNECT_TIMEOUT_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class Ingest:
     limits: Limits
     client: DynamoDBClient
     writer: ReadingWriter
+    write_deadline: float  # seconds from a request's arrival to its answer, whatever DynamoDB does
 
     def close(self) -> None:
         self.writer.close()
@@ -39,7 +43,15 @@ def build(settings: IngestSettings) -> Ingest:
         retention=retention,
     )
     try:
-        client = dynamodb_client(settings.aws_region, settings.aws_endpoint_url)
+        # No retries inside botocore: the writer retries itself, each call bounded by the time left.
+        client = dynamodb_client(
+            settings.aws_region,
+            settings.aws_endpoint_url,
+            max_attempts=1,
+            retry_mode="standard",
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            validate_parameters=False,  # the writer's requests are typed and tested; DynamoDB checks them
+        )
     except RegionNotSetError as exc:
         raise ConfigError(f"ingest cannot start: {exc}") from None
     writer = ReadingWriter(
@@ -54,4 +66,6 @@ def build(settings: IngestSettings) -> Ingest:
         ),
         workers=WRITER_THREADS,
     )
-    return Ingest(keys=keys, limits=limits, client=client, writer=writer)
+    return Ingest(
+        keys=keys, limits=limits, client=client, writer=writer, write_deadline=settings.write_deadline_seconds
+    )

@@ -1,11 +1,12 @@
 """Sensor simulator: `python -m homestack_ingest.simulate --url URL --sensors N --interval S`.
 
 Posts realistic readings to an ingest service. Without `--rate` it behaves like live devices (every
-sensor reports every `--interval` seconds, now). With `--rate` it is a load source: devices that buffer
-`--buffer` readings each send a backlog from `--backfill` seconds ago as fast as `--rate` allows (0 means
-as fast as the service answers), over `--concurrency` connections. Rejected deliveries (503, connection
-errors) are resent with the same readings, which ingest stores only once. The key comes from `--key` or
-INGEST_API_KEY and is never printed.
+sensor posts its reading every `--interval` seconds, now, in a request of its own). With `--rate` it
+is a load source: devices that buffer `--buffer` readings each send a backlog from `--backfill`
+seconds ago as fast as `--rate` allows (0 means as fast as the service answers), over `--concurrency`
+connections. Readings ingest could not store in time (503, connection errors) are resent unchanged,
+which ingest stores only once; readings it refused for good (500 marking them not retryable) are
+counted as refused, never resent. The key comes from `--key` or INGEST_API_KEY and is never printed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, TextIO
 
 import httpx
 
-from homestack_ingest.simulation import backlog, make_sensors
+from homestack_ingest.simulated_sensors import backlog, make_sensors
 
 MAX_BATCH = 500
 MAX_ATTEMPTS = 12
@@ -52,10 +53,15 @@ class Config:
 
 @dataclass
 class Summary:
+    """What the service said about the readings sent: every acknowledged reading was stored now, or is
+    a duplicate, or a conflict (another reading of its key and instant is stored, with other values)."""
+
     generated: int = 0
     acknowledged: int = 0
     stored: int = 0
     duplicates: int = 0
+    conflicts: int = 0
+    refused: int = 0  # not stored, and the service said a resend would not be either
     requests: int = 0
     retries: int = 0
     given_up: int = 0
@@ -72,6 +78,8 @@ class Summary:
             "acknowledged": self.acknowledged,
             "stored": self.stored,
             "duplicates": self.duplicates,
+            "conflicts": self.conflicts,
+            "refused": self.refused,
             "requests": self.requests,
             "retries": self.retries,
             "given_up": self.given_up,
@@ -104,16 +112,17 @@ class Sender:
             if response.status_code in (200, 201):
                 self._acknowledge(pending, response.json())
                 return
-            if response.status_code == 503:
-                answer = response.json()
-                missing = {int(item["index"]) for item in answer.get("not_stored", [])}
+            answer = _partial_answer(response)
+            if answer is not None:  # 503, or 500 naming readings refused for good: resend the rest
+                missing = {int(item["index"]): bool(item["retryable"]) for item in answer["not_stored"]}
                 self._acknowledge([r for i, r in enumerate(pending) if i not in missing], answer)
-                pending = [r for i, r in enumerate(pending) if i in missing]
+                self.summary.refused += sum(not retryable for retryable in missing.values())
+                pending = [r for i, r in enumerate(pending) if missing.get(i)]
                 if not pending:
                     return
                 await asyncio.sleep(_retry_after(response, attempt))
                 continue
-            if response.status_code in (429, 500, 502, 504):
+            if response.status_code in (429, 500, 502, 503, 504):
                 await asyncio.sleep(_retry_after(response, attempt))
                 continue
             raise SimulatorError(
@@ -123,10 +132,22 @@ class Sender:
 
     def _acknowledge(self, readings: list[dict[str, Any]], answer: dict[str, Any]) -> None:
         self.summary.acknowledged += len(readings)
-        self.summary.stored += int(answer.get("stored", 0))
-        self.summary.duplicates += int(answer.get("duplicates", 0))
+        self.summary.stored += int(answer["stored"])
+        self.summary.duplicates += int(answer["duplicates"])
+        self.summary.conflicts += int(answer.get("conflicts", 0))  # an older ingest reports none
         if self.config.track:
             self.summary.acknowledged_keys.extend((r["sensor_id"], r["ts"]) for r in readings)
+
+
+def _partial_answer(response: httpx.Response) -> dict[str, Any] | None:
+    """The body of a 503 or 500 that says which readings were not stored (None for any other answer)."""
+    if response.status_code not in (500, 503):
+        return None
+    try:
+        answer = response.json()
+    except ValueError:
+        return None
+    return answer if isinstance(answer, dict) and "not_stored" in answer else None
 
 
 def _retry_after(response: httpx.Response, attempt: int) -> float:
@@ -180,13 +201,13 @@ async def _load(sender: Sender, config: Config, started: float) -> None:
 async def _live(sender: Sender, config: Config, started: float) -> None:
     sensors = make_sensors(config.sensors, config.seed)
     end = started + config.duration if config.duration else float("inf")
-    size = 1 if config.single else config.batch
     while time.monotonic() < end:
         tick = time.monotonic()
         now = datetime.now(UTC)
         readings = [sensor.read(now) for sensor in sensors]
         sender.summary.generated += len(readings)
-        await asyncio.gather(*(sender.deliver(readings[i : i + size]) for i in range(0, len(readings), size)))
+        # Each device posts its own reading, as live devices do (over the shared connections).
+        await asyncio.gather(*(sender.deliver([reading]) for reading in readings))
         await asyncio.sleep(
             max(0.0, min(config.interval - (time.monotonic() - tick), end - time.monotonic()))
         )
@@ -218,7 +239,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between a sensor's readings")
     parser.add_argument("--rate", type=float, help="load mode: readings per second to send (0 = unlimited)")
     parser.add_argument("--duration", type=float, help="stop after this many seconds (default: run on)")
-    parser.add_argument("--batch", type=int, default=MAX_BATCH, help=f"readings per request (1-{MAX_BATCH})")
+    parser.add_argument(
+        "--batch", type=int, default=MAX_BATCH, help=f"load mode: readings per request (1-{MAX_BATCH})"
+    )
     parser.add_argument("--buffer", type=int, default=50, help="load mode: readings each device buffers")
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight at once")
     parser.add_argument("--backfill", type=float, default=86_400.0, help="load mode: start this many s ago")

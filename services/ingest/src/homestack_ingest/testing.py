@@ -38,6 +38,20 @@ class Service:
         return sorted((i["sensor_id"]["S"], i["ts"]["S"]) for i in items)
 
 
+def answer(
+    received: int, *, stored: int = 0, duplicates: int = 0, conflicting: list[int] | None = None
+) -> Any:
+    """The 200 body POST /readings gives for these counts (conflicting: indexes of the conflicts)."""
+    found = conflicting or []
+    return {
+        "received": received,
+        "stored": stored,
+        "duplicates": duplicates,
+        "conflicts": len(found),
+        "conflicting": found,
+    }
+
+
 def settings_for_tests(**overrides: Any) -> IngestSettings:
     """Settings pointing at the test tables, with two accepted keys and near-instant retries."""
     values: dict[str, Any] = {
@@ -46,6 +60,8 @@ def settings_for_tests(**overrides: Any) -> IngestSettings:
         "ingest_api_key": f"{KEY},{OLD_KEY}",
         "write_retry_base_delay_seconds": 0.001,
         "write_max_attempts": 5,
+        # In-process moto copies the whole table on every transaction: slow, so a generous deadline.
+        "write_deadline_seconds": 30.0,
     }
     values.update(overrides)
     return IngestSettings(**values)
