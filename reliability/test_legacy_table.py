@@ -19,7 +19,7 @@ from harness.servers import uvicorn_app
 
 from homestack_sensordata import SENSORS, create_table, dynamodb_client
 from reliability.figures import Figures
-from reliability.fleet import Fleet, service_env
+from reliability.fleet import KEY, Fleet, service_env
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
@@ -138,3 +138,20 @@ def test_left_out_values_are_counted_in_a_few_warnings_not_one_line_per_item(
     first = warnings[0]
     assert first["ignored"]["not a number"] >= 1
     assert "broken-" in first["message"]
+
+
+def test_ingest_moves_a_flat_items_snapshot_forward(
+    fleet: Fleet, legacy: tuple[str, Path], tmp_path: Path
+) -> None:
+    """After the switch, the household's first homestack reading replaces the flat item's values with a
+    timed snapshot: a flat item has no `ts`, so any reading is newer than it."""
+    url, _ = legacy
+    env = service_env(fleet.dynamodb, SENSOR_TABLE=LEGACY_TABLE, INGEST_API_KEY=KEY)
+    reading = {"sensor_id": "kitchen", "ts": "2026-12-07T12:00:00Z", "values": {"temperature": 22.5}}
+    with uvicorn_app("homestack_ingest.app:app", env=env, log=tmp_path / "ingest.log") as ingest:
+        stored = httpx.post(f"{ingest}/readings", json=reading, headers={"X-API-Key": KEY}, timeout=30)
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["stored"] == 1
+    snapshot = httpx.get(f"{url}/sensors/kitchen", timeout=10).json()
+    assert snapshot["ts"] == "2026-12-07T12:00:00Z"
+    assert snapshot["values"] == {"temperature": 22.5}
