@@ -107,6 +107,11 @@ class Policy(Common):
 
 
 @dataclass(frozen=True)
+class LocalEnv(Common):
+    identity: str = "developer"
+
+
+@dataclass(frozen=True)
 class Dev(Common):
     port: int = 8080
     simulate: bool = True
@@ -127,5 +132,6 @@ Verb = (
     | Logs
     | Cost
     | Policy
+    | LocalEnv
     | Dev
 )

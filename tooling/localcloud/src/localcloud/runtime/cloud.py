@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from expressway.aws import local_state
 from expressway.aws.ecs import Ecs
 from expressway.aws.elbv2 import Elbv2
 from expressway.aws.ssm import Ssm
@@ -102,7 +103,8 @@ class LocalCloud:
         strip = Names.of(self.registry, self.options.env).prefix + "-"
         command = [sys.executable, "-m", "localcloud.server", "--host", self.host,
                    "--port", str(self.aws_port), "--local-port", str(self.options.port),
-                   "--local-strip-prefix", strip]  # fmt: skip
+                   "--local-strip-prefix", strip, "--no-auth",
+                   "--state-file", str(local_state.state_path(self.endpoint))]  # fmt: skip
         # Real AWS holds its managed policies (the deploy attaches two); no instance needs moto's AMIs.
         tuning = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
         await emulator.spawn(command, {**os.environ, **tuning})
