@@ -13,7 +13,7 @@ from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api._internal import urls as moto_api_urls
 
-from . import authorizer, control, guards, responses, targets
+from . import agent, authorizer, control, guards, responses, targets
 from .config import restore_baseline
 from .faults import faults
 
@@ -86,6 +86,7 @@ def install() -> None:
         paths.setdefault("{0}" + control.FAULTS_PATH, control.faults_endpoint)
         paths.setdefault("{0}" + control.IDENTITIES_PATH, control.identities_endpoint)
         paths.setdefault("{0}" + control.IAM_PATH, control.iam_endpoint)
+        paths.setdefault("{0}" + agent.AGENT_PATH, agent.endpoint)
 
 
 def _operation(name: str) -> Any:

@@ -74,6 +74,8 @@ class ExpressTask(Task):
         self.pull_started_at: datetime | None = self.created_at
         self.connectivity: str | None = None
         self.connectivity_at: datetime | None = None
+        self.not_before: datetime | None = None  # a replacement waits out its backoff
+        self.launch: dict[str, Any] | None = None  # what the local cloud's agent runs (agent.py)
         self.pull_stopped_at: datetime | None = None
 
     @property
