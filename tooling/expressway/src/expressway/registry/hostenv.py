@@ -30,7 +30,7 @@ _NAMES = {
     "SSLKEYLOGFILE": "writes the TLS session keys of the process to a file",
 }
 _PREFIXES = {
-    "PYTHON": "configures the host's Python interpreter (PYTHONSTARTUP, PYTHONWARNINGS and PYTHONPATH run code)",
+    "PYTHON": "configures the host's Python interpreter (PYTHONSTARTUP, PYTHONWARNINGS, PYTHONPATH run code)",
     "LD_": "configures the dynamic loader (LD_PRELOAD loads a library into the process)",
     "DYLD_": "configures the macOS dynamic loader",
     "UV_": "configures uv, which installs packages into the host's environment",
