@@ -198,3 +198,23 @@ def test_what_the_writer_stores_the_read_store_serves(store: SensorStore) -> Non
         (T0, {"temperature": 4.5}),
         (T0 + timedelta(minutes=5), {"temperature": 5.25, "humidity": 80.0}),
     ]
+
+
+def test_a_refused_write_is_logged_with_its_error_code(
+    dynamodb: DynamoDBClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    w = ReadingWriter(
+        dynamodb,
+        sensors_table="nope",
+        readings_table="test-readings",
+        retention=timedelta(days=1),
+        retry=FAST,
+    )
+    with w, caplog.at_level("WARNING", logger="homestack.writer"):
+        result = w.write([reading(minute=1)])
+    assert [f.reason for f in result.failed] == [
+        "stored in history, but the sensor's latest snapshot was not updated"
+    ]
+    assert [r.getMessage() for r in caplog.records] == [
+        "DynamoDB refused writing to nope: ResourceNotFoundException"
+    ]

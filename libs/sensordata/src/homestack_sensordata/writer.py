@@ -8,6 +8,7 @@ Item layout (what the sensors API reads back):
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,7 @@ from homestack_sensordata.write_support import (
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+logger = logging.getLogger("homestack.writer")
 BATCH_GET_LIMIT = 100  # DynamoDB's maximum keys per BatchGetItem
 BATCH_WRITE_LIMIT = 25  # DynamoDB's maximum items per BatchWriteItem
 SNAPSHOT_NOT_UPDATED = "stored in history, but the sensor's latest snapshot was not updated"
@@ -188,7 +190,10 @@ class ReadingWriter:
                 response = self._client.batch_write_item(RequestItems={self._readings_table: pending})
             except Exception as exc:
                 reason = failure_reason(exc)
-                if not is_retryable(exc) or not self._backoff(attempt, deadline):
+                if not is_retryable(exc):
+                    logger.warning("DynamoDB refused writing to %s: %s", self._readings_table, reason)
+                    break
+                if not self._backoff(attempt, deadline):
                     break
                 continue
             unprocessed = list((response.get("UnprocessedItems") or {}).get(self._readings_table, []))
@@ -249,7 +254,12 @@ class ReadingWriter:
             except Exception as exc:
                 if failure_reason(exc) == "ConditionalCheckFailedException":
                     return True  # the stored snapshot is as new or newer: nothing to do
-                if not is_retryable(exc) or not self._backoff(attempt, deadline):
+                if not is_retryable(exc):
+                    logger.warning(
+                        "DynamoDB refused writing to %s: %s", self._sensors_table, failure_reason(exc)
+                    )
+                    return False
+                if not self._backoff(attempt, deadline):
                     return False
         return False
 
