@@ -105,9 +105,9 @@ def report(body: dict[str, Any]) -> None:
             svc,
             f"(port {task.port}) is unhealthy in (target-group {group}) due to (reason {reason}).",
         )
-        _failed(
-            backend, svc, task, f"Task failed ELB health checks in (target-group {task.target_group_arn})"
-        )
+        stop = f"Task failed ELB health checks in (target-group {task.target_group_arn})"
+        path = (task.launch or {}).get("health_path", "/")
+        _failed(backend, svc, task, stop, detail=f"{stop}: {reason} (health check path {path})")
     elif event == "exited":
         _failed(
             backend,
@@ -138,15 +138,21 @@ def report(body: dict[str, Any]) -> None:
 
 
 def _failed(
-    backend: Any, svc: ExpressService, task: tasks.ExpressTask, reason: str,
-    code: str = "ServiceSchedulerInitiated", exit_code: int | None = None,
-) -> None:  # fmt: skip
+    backend: Any,
+    svc: ExpressService,
+    task: tasks.ExpressTask,
+    reason: str,
+    code: str = "ServiceSchedulerInitiated",
+    exit_code: int | None = None,
+    *,
+    detail: str | None = None,
+) -> None:
     """A task stopped that should have run: count it against its deployment, start another."""
     lifecycle.deregister(backend, [task])
     tasks.stop(backend, svc, task, reason, code, exit_code)
     latest = svc.latest if svc.deployments else None
     if latest is not None and latest.running and task.revision_arn == latest.target.arn:
-        lifecycle.record_failed_task(backend, svc, latest, reason)
+        lifecycle.record_failed_task(backend, svc, latest, detail or reason)
         if latest.failure is None:
             _replace(backend, svc, task, latest.failed_tasks, latest.ecs_id)
     elif task.revision_arn == svc.serving.arn and svc.status == "ACTIVE":

@@ -165,7 +165,7 @@ def stop(
     task.desired_status = "STOPPED"
     task.status = "STOPPED"
     task.stopped_reason = reason
-    task.stop_code = "TaskFailedToStart" if failed_to_start and code != "UserInitiated" else code
+    task.stop_code = code
     task.stopping_at = task.stopping_at or when
     task.stopped_at = task.execution_stopped_at = when
     task.health_status = "UNKNOWN"

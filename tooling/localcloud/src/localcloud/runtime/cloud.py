@@ -74,7 +74,7 @@ class LocalCloud:
     async def start(self, stack: AsyncExitStack) -> None:
         options = self.options
         check_port(self.host, self.aws_port, "the emulated AWS endpoint",
-                   "move it with EXPRESSWAY_LOCAL_ENDPOINT=http://127.0.0.1:<port>")  # fmt: skip
+                   "move the endpoint with EXPRESSWAY_LOCAL_ENDPOINT=http://127.0.0.1:<port>")  # fmt: skip
         check_port("127.0.0.1", options.port, "the router", "pick another with --port")
         self.console.progress(f"dev: starting the emulated AWS endpoint on {self.endpoint}")
         started = await emulator.start(self.host, self.aws_port, options.port, self.prefix, self.line)
