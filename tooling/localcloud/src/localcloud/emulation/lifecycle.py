@@ -68,8 +68,6 @@ def begin_deployment(backend: Any, svc: ExpressService, dep: Deployment) -> None
     for task in started:
         tasks.running(backend, svc, task)
         task.health_status = "HEALTHY"
-    if current_config().local:
-        return  # the local cloud's supervisor registers the processes it runs
     for task in started:
         targets.register(account, region, dep.target.target_group_arn, task.address, task.port, "healthy")
         task.registered = True

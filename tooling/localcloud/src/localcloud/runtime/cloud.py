@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import secrets
 import signal
 import socket
-import sys
 from collections.abc import Awaitable
 from contextlib import AsyncExitStack
 from typing import Any
@@ -22,7 +20,6 @@ from typing import Any
 from expressway import registry as registry_module
 from expressway.aws import local_state, session
 from expressway.aws.elbv2 import Elbv2
-from expressway.aws.ssm import Ssm
 from expressway.aws.sts import identity
 from expressway.console import Console
 from expressway.errors import ExpresswayError, UsageError
@@ -30,7 +27,7 @@ from expressway.plan.arns import Arns
 from expressway.plan.deployer_policy import deployer_policy
 from expressway.registry import Names, Registry
 
-from . import emulator, seed
+from . import demo, deploying, emulator
 from .agent import Agent
 from .control import ControlError
 from .deploying import Outcome, deploy_all
@@ -108,18 +105,21 @@ class LocalCloud:
         stack.callback(running.cancel)
         watcher = asyncio.create_task(self._watch_registry())
         stack.callback(watcher.cancel)
-        keys = await asyncio.to_thread(self._ensure_secrets)
+        keys = await asyncio.to_thread(demo.ensure_secrets, self.registry, options.env)
         self.console.progress(f"dev: deploying {', '.join(self.registry.services)} to {options.env}")
         deployer = {**os.environ, local_state.IDENTITY_VAR: "deployer"}
         _, self.outcomes = await deploy_all(options.registry, options.env, deployer, self.line)
         ingest_key = keys.get(("ingest", "INGEST_API_KEY"))
         ingest = self.url("ingest")
         if options.simulate and ingest_key and ingest:
-            await self._seed(ingest, ingest_key)
-            await self._simulator(stack, ingest, ingest_key)
+            data = demo.Demo(
+                self.line, self.console.progress, options.port, options.sensors, options.interval
+            )
+            await data.seed(ingest, ingest_key)
+            await data.simulate(stack, ingest, ingest_key)
 
     def url(self, service: str) -> str | None:
-        return next((o.url for o in self.outcomes if o.service == service and o.ok), None)
+        return deploying.url(self.outcomes, service)
 
     def _on_exit(self, stack: AsyncExitStack, child: Child, what: str) -> None:
         async def watch() -> None:
@@ -174,93 +174,11 @@ class LocalCloud:
             await asyncio.sleep(0.02)
         return vpc_port
 
-    def _ensure_secrets(self) -> dict[tuple[str, str], str]:
-        """Every SSM secret the registry declares exists in the emulator (a fresh random value the
-        first time), as an operator would have created it before a first real deploy."""
-        ssm = Ssm(self.environment)
-        values: dict[tuple[str, str], str] = {}
-        for key in self.registry.services:
-            resolved = registry_module.resolve(self.registry, key, self.options.env)
-            for var, ref in resolved.secrets.items():
-                if not ref.startswith("ssm:"):
-                    continue
-                name = "/" + ref.removeprefix("ssm:").lstrip("/")
-                found = ssm.value(name)
-                if found is None:
-                    found = secrets.token_urlsafe(24)
-                    ssm.put_secure(name, found)
-                values[(key, var)] = found
-        return values
-
-    def proxied_env(self) -> dict[str, str]:
-        """Our environment, `*.localhost` URLs reaching the router's public side (the host's view)."""
-        proxy = f"http://127.0.0.1:{self.options.port}"
-        kept = {
-            k: v
-            for k, v in os.environ.items()
-            if "proxy" not in k.lower() and not k.startswith("EXPRESSWAY_")
-        }
-        return {**kept, "HTTP_PROXY": proxy, "http_proxy": proxy, "NO_PROXY": "127.0.0.1,::1"}
-
-    async def _seed(self, url: str, key: str) -> None:
-        """The last 7 days of the simulated sensors, so the first page load shows real charts."""
-        child = Child(self.line, "seed")
-        await child.spawn(
-            seed.command(url, self.options.sensors), {**self.proxied_env(), "INGEST_API_KEY": key}
-        )
-        if await child.wait() != 0:
-            self.console.progress(
-                "dev: the demo history was not (completely) stored; see the seed lines above"
-            )
-
-    async def _simulator(self, stack: AsyncExitStack, url: str, key: str) -> None:
-        """Demo data: simulated sensors posting through the router, restarted if they give up."""
-        options = self.options
-        command = [sys.executable, "-m", "homestack_ingest.simulate", "--url", url,
-                   "--sensors", str(options.sensors), "--interval", str(options.interval)]  # fmt: skip
-        env = {**self.proxied_env(), "INGEST_API_KEY": key}  # not in argv, where `ps` would show it
-        current: list[Child] = []
-
-        async def keep_running() -> None:
-            while True:
-                simulator = Child(self.line, "simulator")
-                current[:] = [simulator]
-                await simulator.spawn(command, env)
-                code = await simulator.wait()
-                self.line(f"simulator | [dev] exited with code {code}; restarting in 5s")
-                await asyncio.sleep(5.0)
-
-        task = asyncio.create_task(keep_running())
-
-        async def stop() -> None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            for simulator in current:
-                await simulator.stop(5.0)
-
-        stack.push_async_callback(stop)
-
     def table(self) -> str:
-        rows = [("SERVICE", "URL", "STATE")]
-        for key in self.registry.services:
-            found = next((o for o in self.outcomes if o.service == key), None)
-            if found is not None and found.ok and found.url:
-                rows.append((key, found.url, "running"))
-            else:
-                rows.append((key, "(not running)", "FAILED" if found else "not deployed"))
-        widths = [max(len(row[i]) for row in rows) for i in range(2)]
-        return "".join(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]}".rstrip() + "\n" for r in rows)
+        return deploying.table(list(self.registry.services), self.outcomes)
 
     def ready_line(self) -> str:
-        front = next((s for s in ("dashboard", "ingest", "sensors") if self.url(s)), None)
-        front = front or next((o.service for o in self.outcomes if o.ok), None)
-        opening = f"open {self.url(front)} in a browser" if front else "no service is running"
-        failed = [o for o in self.outcomes if not o.ok]
-        line = f"dev: ready: {opening} (Ctrl-C stops everything)"
-        if failed:
-            named = "; ".join(f"{o.service}: {o.why}" for o in failed)
-            line += f"; {len(failed)} of {len(self.outcomes)} services failed to deploy: {named}"
-        return line
+        return deploying.ready_line(self.outcomes)
 
 
 def _bind(port: int) -> socket.socket:

@@ -89,3 +89,33 @@ def _outcomes(output: str) -> list[Outcome]:
         why = "" if ok else str(item.get("detail") or item.get("status") or "did not deploy")
         found.append(Outcome(str(item.get("service")), ok, item.get("url"), why))
     return found
+
+
+def url(outcomes: list[Outcome], service: str) -> str | None:
+    return next((o.url for o in outcomes if o.service == service and o.ok), None)
+
+
+def table(services: list[str], outcomes: list[Outcome]) -> str:
+    """SERVICE / URL / STATE, one row per registry service, as `dev` prints it when ready."""
+    rows = [("SERVICE", "URL", "STATE")]
+    for key in services:
+        found = next((o for o in outcomes if o.service == key), None)
+        if found is not None and found.ok and found.url:
+            rows.append((key, found.url, "running"))
+        else:
+            rows.append((key, "(not running)", "FAILED" if found else "not deployed"))
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    return "".join(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]}".rstrip() + "\n" for r in rows)
+
+
+def ready_line(outcomes: list[Outcome]) -> str:
+    """`dev: ready: open <url> ...`, naming every service that did not deploy and why."""
+    front = next((s for s in ("dashboard", "ingest", "sensors") if url(outcomes, s)), None)
+    front = front or next((o.service for o in outcomes if o.ok), None)
+    opening = f"open {url(outcomes, front)} in a browser" if front else "no service is running"
+    failed = [o for o in outcomes if not o.ok]
+    line = f"dev: ready: {opening} (Ctrl-C stops everything)"
+    if failed:
+        named = "; ".join(f"{o.service}: {o.why}" for o in failed)
+        line += f"; {len(failed)} of {len(outcomes)} services failed to deploy: {named}"
+    return line
