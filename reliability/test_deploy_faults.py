@@ -53,7 +53,7 @@ def aws() -> Iterator[None]:
 
 
 def _changes() -> list[str]:
-    return [op for op in session.calls if op.split(".", 1)[1].startswith(CHANGES)]
+    return [op for op in session.calls if op.split(":", 1)[1].startswith(CHANGES)]  # "ecs:CreateCluster"
 
 
 def _service(name: str = "homestack-prod-sensors") -> dict[str, Any]:

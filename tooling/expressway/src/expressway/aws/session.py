@@ -54,15 +54,13 @@ _clients: dict[tuple[str | None, str, str | None, str, str | None], Any] = {}
 calls: Counter[str] = Counter()  # IAM action (`ecs:CreateExpressGatewayService`) -> API calls made
 
 
-def _counter(prefix: str) -> Callable[..., None]:
+def _count(event_name: str, model: Any = None, **_: Any) -> None:
     """Counts `<prefix>:<Operation>` per API call (not per retry); the prefix is the service's signing
-    name, which is also its IAM action prefix (elasticloadbalancing, logs, servicequotas...)."""
-
-    def count(event_name: str, **_: Any) -> None:
-        # event_name is "before-call.<service id>.<Operation>"
-        calls[f"{prefix}:{event_name.rsplit('.', 1)[1]}"] += 1
-
-    return count
+    name, which is also its IAM action prefix (elasticloadbalancing, logs, servicequotas...). A
+    module-level hook, looked up when a client is made, so a test can wrap it."""
+    # event_name is "before-call.<service id>.<Operation>"; model is the call's OperationModel
+    prefix = model.service_model.signing_name if model is not None else event_name.split(".")[1]
+    calls[f"{prefix}:{event_name.rsplit('.', 1)[1]}"] += 1
 
 
 def endpoint_url(env: Environment) -> str | None:
@@ -103,7 +101,7 @@ def client(env: Environment, service: str, *, identity: str | None = None) -> An
                     "aws_secret_access_key": keys[1],
                 }
             made = _sessions[session_key].client(service, config=_CONFIG, **extra)  # type: ignore[call-overload]
-            made.meta.events.register("before-call.*.*", _counter(made.meta.service_model.signing_name))
+            made.meta.events.register("before-call.*.*", _count)
             _clients[key] = made
         return _clients[key]
 
