@@ -25,7 +25,6 @@ class DevOptions:
     simulate: bool = True
     sensors: int = 3
     interval: float = 2.0
-    fleet_poll: float = 1.0  # how often the supervisor re-reads the emulator's services
 
 
 def endpoint_of(environment: Environment, env: str) -> tuple[str, int]:
