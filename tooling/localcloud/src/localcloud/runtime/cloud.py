@@ -200,6 +200,7 @@ async def run(options: DevOptions, registry: Registry, console: Console) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     cloud = LocalCloud(options, registry, console)
+    identity_before = os.environ.get(local_state.IDENTITY_VAR)
     try:
         async with AsyncExitStack() as stack:
             startup = asyncio.create_task(cloud.start(stack))
@@ -216,6 +217,10 @@ async def run(options: DevOptions, registry: Registry, console: Console) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         session.reset()
+        if identity_before is None:
+            os.environ.pop(local_state.IDENTITY_VAR, None)
+        else:
+            os.environ[local_state.IDENTITY_VAR] = identity_before
     if cloud.failed.done():
         raise ExpresswayError(f"dev: {cloud.failed.result()}", hint="its last lines are above")
     console.progress("dev: stopped; no process left behind")
