@@ -17,10 +17,10 @@ from expressway.deploy.deployer import Deployer, Options
 from expressway.deploy.waiting import Clock, HttpProber
 from expressway.images.source import GivenImages
 from expressway.plan.arns import INFRASTRUCTURE_MANAGED_POLICY
-from expressway.registry import Registry
-from expressway.testing import IMAGE, VERSION, FakeService
+from expressway.registry import Registry, parse
+from expressway.testing import IMAGE, VERSION, FakeService, registry_text
 from localcloud.emulation import faults as emulation_faults
-from localcloud.emulation.testing import lean_moto
+from localcloud.emulation.testing import create_boundaries, lean_moto
 
 INSTANT = Clock(sleep=lambda _: None)
 
@@ -36,6 +36,7 @@ def emulated_aws() -> Iterator[None]:
             boto3.client("ssm").put_parameter(
                 Name="/homestack/ingest/api-key", Value="k", Type="SecureString"
             )
+            create_boundaries(parse(registry_text()))
             try:
                 yield
             finally:

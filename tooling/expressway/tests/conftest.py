@@ -18,6 +18,7 @@ from expressway.images.source import GivenImages
 from expressway.plan.arns import INFRASTRUCTURE_MANAGED_POLICY
 from expressway.registry import Registry, parse
 from expressway.testing import IMAGE, VERSION, FakeService, registry_text
+from localcloud.emulation.testing import create_boundaries
 from localcloud.emulation.testing import lean_moto as lean
 
 
@@ -41,6 +42,7 @@ def aws(lean_moto: None) -> Iterator[None]:
     with mock_aws():
         session.reset()
         boto3.client("ssm").put_parameter(Name="/homestack/ingest/api-key", Value="k", Type="SecureString")
+        create_boundaries(parse(registry_text()))
         yield
     session.reset()
 

@@ -56,11 +56,18 @@ def test_first_deploy_creates_roles_table_log_group_and_the_service_as_requested
     assert "/expressway/homestack/prod/sensors" in groups
     service, config = _describe("sensors"), _config("sensors")
     assert service["status"]["statusCode"] == "ACTIVE"
-    assert service["infrastructureRoleArn"] == "arn:aws:iam::123456789012:role/homestack-prod-infrastructure"
+    assert (
+        service["infrastructureRoleArn"]
+        == "arn:aws:iam::123456789012:role/expressway-infrastructure/homestack/prod/"
+        "homestack-prod-infrastructure"
+    )
     assert (config["cpu"], config["memory"], config["healthCheckPath"]) == ("1024", "2048", "/health")
     assert config["primaryContainer"]["image"] == IMAGE
     assert config["primaryContainer"]["containerPort"] == 8000
-    assert config["taskRoleArn"] == "arn:aws:iam::123456789012:role/homestack-prod-sensors-task"
+    assert (
+        config["taskRoleArn"]
+        == "arn:aws:iam::123456789012:role/expressway/homestack/prod/homestack-prod-sensors-task"
+    )
     env = _env("sensors")
     assert (env["APP_VERSION"], env["SENSOR_TABLE"]) == (VERSION, "homestack-prod-sensors")
     assert config["scalingTarget"] == {

@@ -20,6 +20,7 @@ from expressway.ops.destroy import destroy
 from expressway.plan.arns import Arns
 from expressway.plan.deployer_policy import deployer_policy
 from expressway.registry import Registry
+from localcloud.emulation.iam_policy import Request, evaluate
 
 from .conftest import V1, V2, MakeDeployer, push_image
 
@@ -84,10 +85,79 @@ def test_the_policy_is_json_scoped_to_the_projects_names(registry_file: Path) ->
 def test_pass_role_is_limited_to_the_projects_roles_and_to_ecs(registry_file: Path) -> None:
     _, policy, _ = _policy(["--env", "prod", "--account", "123456789012"], registry_file)
     [passing] = [s for s in policy["Statement"] if "iam:PassRole" in s["Action"]]
-    assert passing["Resource"] == ["arn:aws:iam::123456789012:role/homestack-prod-*"]
+    assert passing["Resource"] == [
+        "arn:aws:iam::123456789012:role/expressway/homestack/prod/*",
+        "arn:aws:iam::123456789012:role/expressway-infrastructure/homestack/prod/homestack-prod-infrastructure",
+    ]
     assert passing["Condition"] == {
         "StringEquals": {"iam:PassedToService": ["ecs.amazonaws.com", "ecs-tasks.amazonaws.com"]}
     }
+
+
+ACCOUNT = "arn:aws:iam::123456789012"
+BOUNDARY = f"{ACCOUNT}:policy/expressway/homestack/prod/homestack-prod-boundary"
+TASK_ROLE = f"{ACCOUNT}:role/expressway/homestack/prod/homestack-prod-sensors-task"
+INFRASTRUCTURE = f"{ACCOUNT}:role/expressway-infrastructure/homestack/prod/homestack-prod-infrastructure"
+ADMIN = f"{ACCOUNT}:policy/AdministratorAccess"
+
+
+def _decide(policy: dict[str, Any], action: str, resource: str, **context: str) -> str:
+    """IAM's decision for the deployer (the local cloud's evaluator, which follows IAM's rules)."""
+    request = Request(action, resource, {key: [value] for key, value in context.items()})
+    return evaluate([policy], request)
+
+
+def test_the_deployer_cannot_write_itself_or_any_role_a_wider_policy(registry_file: Path) -> None:
+    _, policy, _ = _policy(["--env", "prod", "--account", "123456789012"], registry_file)
+    bounded = {"iam:PermissionsBoundary": BOUNDARY}
+    # its own role (the README names it homestack-prod-deployer), another environment's, any other
+    for role in ("homestack-prod-deployer", "expressway/homestack/prod-eu/homestack-prod-eu-sensors-task",
+                 "expressway/homestack/production/x", "admin"):  # fmt: skip
+        for action in ("iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy"):
+            assert _decide(policy, action, f"{ACCOUNT}:role/{role}", **bounded) != "allow", (action, role)
+    # its own roles, only with the environment's boundary (their permissions never exceed it)
+    assert _decide(policy, "iam:CreateRole", TASK_ROLE, **bounded) == "allow"
+    assert _decide(policy, "iam:PutRolePolicy", TASK_ROLE, **bounded) == "allow"
+    assert _decide(policy, "iam:CreateRole", TASK_ROLE) != "allow"
+    assert _decide(policy, "iam:PutRolePolicy", TASK_ROLE) != "allow"
+    other = f"{ACCOUNT}:policy/expressway/homestack/prod/wider"
+    assert _decide(policy, "iam:CreateRole", TASK_ROLE, **{"iam:PermissionsBoundary": other}) != "allow"
+    assert (
+        _decide(policy, "iam:AttachRolePolicy", TASK_ROLE, **bounded, **{"iam:PolicyARN": ADMIN}) != "allow"
+    )
+    # the infrastructure role: created as itself, the Express managed policy attached, nothing inline
+    assert _decide(policy, "iam:CreateRole", INFRASTRUCTURE) == "allow"
+    assert _decide(policy, "iam:PutRolePolicy", INFRASTRUCTURE) != "allow"
+    assert _decide(policy, "iam:UpdateAssumeRolePolicy", INFRASTRUCTURE) != "allow"
+    assert _decide(policy, "iam:AttachRolePolicy", INFRASTRUCTURE, **{"iam:PolicyARN": ADMIN}) != "allow"
+    express = "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
+    assert _decide(policy, "iam:AttachRolePolicy", INFRASTRUCTURE, **{"iam:PolicyARN": express}) == "allow"
+    # the boundary itself is read-only to the deployer
+    for action in ("iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"):
+        assert _decide(policy, action, BOUNDARY) != "allow"
+    assert _decide(policy, "iam:GetPolicyVersion", BOUNDARY) == "allow"
+
+
+def test_tables_are_granted_by_name_never_another_environments(registry_file: Path) -> None:
+    _, policy, _ = _policy(["--env", "prod", "--account", "123456789012"], registry_file)
+    table = "arn:aws:dynamodb:eu-west-1:123456789012:table/homestack-prod"
+    assert _decide(policy, "dynamodb:UpdateTimeToLive", f"{table}-readings") == "allow"
+    assert _decide(policy, "dynamodb:UpdateTimeToLive", f"{table}-eu-readings") != "allow"
+
+
+def test_the_boundary_holds_the_environments_tables_logs_images_and_secrets_only(registry_file: Path) -> None:
+    code, boundary, _ = _policy(["--env", "prod", "--account", "123456789012", "--boundary"], registry_file)
+    assert code == 0
+    resources = {r for s in boundary["Statement"] for r in _as_list(s["Resource"])}
+    actions = {a for s in boundary["Statement"] for a in _as_list(s["Action"])}
+    assert {a.split(":")[0] for a in actions} <= {"dynamodb", "logs", "ecr", "ssm", "secretsmanager"}
+    assert "*" not in {a.split(":")[1] for a in actions}
+    assert "arn:aws:dynamodb:eu-west-1:123456789012:table/homestack-prod-readings" in resources
+    assert "arn:aws:logs:eu-west-1:123456789012:log-group:/expressway/homestack/prod/*" in resources
+    assert resources - {"*"} == {r for r in resources if "123456789012" in r}
+    assert [s["Action"] for s in boundary["Statement"] if s["Resource"] == "*"] == [
+        ["ecr:GetAuthorizationToken"]
+    ]
 
 
 def test_another_partition_gets_its_own_arns(registry_file: Path) -> None:

@@ -30,7 +30,7 @@ READY = re.compile(r"^dev: ready: open (\S+) .*$", re.M)
 TABLE_ROW = re.compile(r"^(\w+) +(http://\S+\.localhost:\d+) ", re.M)
 BROKEN = """
 [services.broken]                        # e2e: a service whose health path does not exist
-path = "e2e/broken"
+path = "services/sensors"                # the sensors code again, with a health path it lacks
 app = "homestack_sensors.app:app"
 port = 8000
 health = "/nope"
@@ -152,8 +152,6 @@ def copy_workspace(target: Path) -> None:
         if source.is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
-    # the sensors service again, outside the workspace's members, for a service that cannot deploy
-    shutil.copytree(target / "services" / "sensors", target / "e2e" / "broken")
     (target / "services.toml").write_text((target / "services.toml").read_text() + BROKEN)
     git(target, "init", "-q")
     git(target, "add", "-A")

@@ -255,3 +255,73 @@ def test_keys_stay_valid_across_a_reset(aws: EmulatedAws) -> None:
     aws.reset()
     assert aws.client("sts").get_caller_identity()["Arn"].endswith(":user/developer")
     assert Path(local_state.state_path(aws.endpoint)).exists()
+
+
+def test_a_roles_permissions_stop_at_its_boundary(aws: EmulatedAws) -> None:
+    """A role with an inline policy allowing everything, under a boundary allowing one parameter read:
+    its sessions may read that parameter and do nothing else (IAM User Guide, "Permissions boundaries
+    for IAM entities"); the boundary itself is checked when the role is created and changed."""
+    assert aws.endpoint is not None
+    aws.client("ssm").put_parameter(Name="/homestack/ok", Value="v", Type="SecureString")
+    aws.client("ssm").put_parameter(Name="/homestack/secret", Value="v", Type="SecureString")
+    ok = "arn:aws:ssm:eu-west-1:123456789012:parameter/homestack/ok"
+    only_ok = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": ok}],
+    }
+    boundary = aws.iam.create_policy(
+        PolicyName="homestack-local-boundary", Path="/expressway/homestack/local/",
+        PolicyDocument=json.dumps(only_ok),
+    )["Policy"]["Arn"]  # fmt: skip
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}]}  # fmt: skip
+    role = aws.iam.create_role(
+        RoleName="homestack-local-sensors-task", Path="/expressway/homestack/local/",
+        AssumeRolePolicyDocument=json.dumps(trust), PermissionsBoundary=boundary,
+    )["Role"]["Arn"]  # fmt: skip
+    aws.iam.put_role_policy(
+        RoleName="homestack-local-sensors-task", PolicyName="p", PolicyDocument=EVERYTHING
+    )
+    credentials = aws.client("sts").assume_role(RoleArn=role, RoleSessionName="task")["Credentials"]
+    ssm = boto3.client(
+        "ssm", endpoint_url=aws.endpoint, region_name=REGION,
+        aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )  # fmt: skip
+    assert ssm.get_parameter(Name="/homestack/ok", WithDecryption=True)["Parameter"]["Value"] == "v"
+    with pytest.raises(ClientError) as outside:
+        ssm.get_parameter(Name="/homestack/secret", WithDecryption=True)
+    assert code(outside) == ("AccessDeniedException", 400)
+
+
+EVERYTHING = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+)
+
+
+def test_a_role_may_be_made_or_changed_only_with_the_boundary_the_policy_names(aws: EmulatedAws) -> None:
+    assert aws.endpoint is not None
+    path = "/expressway/homestack/local/"
+    boundary = aws.iam.create_policy(
+        PolicyName="homestack-local-boundary", Path=path, PolicyDocument=EVERYTHING
+    )["Policy"]["Arn"]
+    roles = f"arn:aws:iam::123456789012:role{path}*"
+    bounded = {"iam:PermissionsBoundary": boundary}
+    key = identity(
+        aws,
+        "deployer",
+        allowing("iam:CreateRole", roles, bounded),
+        allowing("iam:PutRolePolicy", roles, bounded),
+    )
+    iam = client(aws.endpoint, "iam", *key)
+    with pytest.raises(ClientError) as unbounded:
+        iam.create_role(RoleName="loose", Path=path, AssumeRolePolicyDocument=TRUST)
+    assert code(unbounded) == ("AccessDenied", 403)
+    iam.create_role(
+        RoleName="bounded", Path=path, AssumeRolePolicyDocument=TRUST, PermissionsBoundary=boundary
+    )
+    iam.put_role_policy(RoleName="bounded", PolicyName="p", PolicyDocument=EVERYTHING)
+    aws.iam.create_role(RoleName="admin-made", Path=path, AssumeRolePolicyDocument=TRUST)
+    with pytest.raises(ClientError) as no_boundary:
+        iam.put_role_policy(RoleName="admin-made", PolicyName="p", PolicyDocument=EVERYTHING)
+    assert code(no_boundary) == ("AccessDenied", 403)

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from expressway.aws.session import client, run
-from expressway.errors import AwsError, NotFoundError
+from expressway.errors import AwsError, ExpresswayError, NotFoundError
 from expressway.plan.arns import SERVICE_LINKED_ROLES, parse_arn
 from expressway.registry import Environment
 
@@ -25,23 +25,35 @@ class Iam:
         managed: list[str],
         inline: dict[str, Any] | None,
         tags: dict[str, str],
+        *,
+        path: str = "/",
+        boundary: str | None = None,
     ) -> list[str]:
-        """Converge role `name` to exactly this trust, these managed policies and this inline policy.
+        """Converge role `name` (at IAM path `path`, with permissions boundary `boundary`) to exactly
+        this trust, these managed policies and this inline policy.
 
-        Returns what it changed (empty when already right), so repeated runs create nothing twice.
+        Returns what it changed (empty when already right), so repeated runs create nothing twice. A
+        role's path cannot change and its boundary is an administrator's to set: a role found with
+        another path or boundary is an error that says so.
         """
         done: list[str] = []
         try:
             role = run(f"read role {name}", self.api.get_role, RoleName=name)["Role"]
         except NotFoundError:
+            extra: dict[str, Any] = {"PermissionsBoundary": boundary} if boundary else {}
             run(
                 f"create role {name}",
                 self.api.create_role,
                 RoleName=name,
+                Path=path,
                 AssumeRolePolicyDocument=json.dumps(trust),
                 Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+                **extra,
             )
-            role, done = {"AssumeRolePolicyDocument": trust}, ["created"]
+            role, done = {"AssumeRolePolicyDocument": trust, "Path": path}, ["created"]
+            if boundary:
+                role["PermissionsBoundary"] = {"PermissionsBoundaryArn": boundary}
+        _check_placement(name, role, path, boundary)
         if _document(role["AssumeRolePolicyDocument"]) != trust:
             run(
                 f"update trust of {name}",
@@ -140,6 +152,70 @@ class Iam:
         except NotFoundError:
             return None
         return _document(found["PolicyDocument"])
+
+    def ensure_policy(self, arn: str, document: dict[str, Any]) -> bool:
+        """An administrator's step (the local cloud takes it for its session): make customer managed
+        policy `arn` say `document`, as a new default version when it differs. True when it changed.
+        IAM keeps at most five versions of a policy, so the oldest other one goes first."""
+        if self.policy_document(arn) == document:
+            return False
+        path, name = arn.split(":policy", 1)[1].rsplit("/", 1)
+        text = json.dumps(document)
+        try:
+            run(f"read policy {arn}", self.api.get_policy, PolicyArn=arn)
+        except NotFoundError:
+            run(
+                f"create policy {arn}",
+                self.api.create_policy,
+                PolicyName=name,
+                Path=f"{path}/",
+                PolicyDocument=text,
+            )
+            return True
+        versions = run(f"list versions of {arn}", self.api.list_policy_versions, PolicyArn=arn)["Versions"]
+        old = sorted((v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"])
+        if len(versions) >= 5 and old:
+            run(f"prune {arn}", self.api.delete_policy_version, PolicyArn=arn, VersionId=old[0]["VersionId"])
+        run(
+            f"update policy {arn}",
+            self.api.create_policy_version,
+            PolicyArn=arn,
+            PolicyDocument=text,
+            SetAsDefault=True,
+        )
+        return True
+
+    def policy_document(self, arn: str) -> dict[str, Any] | None:
+        """The default version of customer managed policy `arn`, or None when there is no such policy."""
+        try:
+            policy = run(f"read policy {arn}", self.api.get_policy, PolicyArn=arn)["Policy"]
+        except NotFoundError:
+            return None
+        version = run(
+            f"read policy {arn}",
+            self.api.get_policy_version,
+            PolicyArn=arn,
+            VersionId=policy["DefaultVersionId"],
+        )["PolicyVersion"]
+        return _document(version["Document"])
+
+
+def _check_placement(name: str, role: Any, path: str, boundary: str | None) -> None:
+    found_path = str(role.get("Path") or "/")
+    if found_path != path:
+        raise ExpresswayError(
+            f"role {name} exists at IAM path {found_path}: expressway keeps it at {path}, where the "
+            "deployer may manage it",
+            hint=f"an administrator deletes the role (aws iam delete-role --role-name {name}, after "
+            "removing its policies); the next deploy makes it again at its path",
+        )
+    found = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    if boundary and found != boundary:
+        raise ExpresswayError(
+            f"role {name} has permissions boundary {found or 'none'}: expressway's roles carry {boundary}",
+            hint=f"an administrator sets it: aws iam put-role-permissions-boundary --role-name {name} "
+            f"--permissions-boundary {boundary}",
+        )
 
 
 def _document(value: Any) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from expressway.ops.scaffold import scaffold
 from expressway.ops.status import rows
 from expressway.plan.arns import Arns
 from expressway.plan.deployer_policy import deployer_policy
+from expressway.plan.policies import boundary_policy
 from expressway.plan.pricing import prices_for
 from expressway.plan.render import status_json, status_text
 from expressway.registry.refs import deploy_order
@@ -137,6 +138,8 @@ def _policy(verb: o.Policy, target: Target) -> dict[str, Any]:
                 f"policy: --partition {verb.partition} but the caller is in {arns.partition}",
                 hint="drop --partition, or pass --account to print the policy for another account",
             )
+    if verb.boundary:
+        return boundary_policy(target.registry, target.env, arns)
     return deployer_policy(target.registry, target.env, arns)
 
 

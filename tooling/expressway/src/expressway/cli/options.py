@@ -109,6 +109,7 @@ class Doctor(Common):
 class Policy(Common):
     account: str | None = None  # with partition: print offline, without asking STS
     partition: str | None = None
+    boundary: bool = False  # the roles' permissions boundary instead of the deployer's policy
 
 
 @dataclass(frozen=True)

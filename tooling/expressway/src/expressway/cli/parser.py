@@ -168,6 +168,12 @@ def build() -> argparse.ArgumentParser:
         choices=PARTITIONS,
         help="Partition of the ARNs (default: the caller's; `aws` with --account).",
     )
+    policy.add_argument(
+        "--boundary",
+        action="store_true",
+        help="Print the permissions boundary of ENV's execution and task roles instead: an "
+        "administrator creates it once (and updates it when services.toml adds a table or secret).",
+    )
 
     local_env = verbs.add_parser(
         "local-env", help="Print `export AWS_...` lines for the running local cloud (eval them)."
@@ -249,7 +255,7 @@ def parse(argv: Sequence[str]) -> o.Verb:
         case "doctor":
             return o.Doctor(**c, json=a.json)
         case "policy":
-            return o.Policy(**c, account=a.account, partition=a.partition)
+            return o.Policy(**c, account=a.account, partition=a.partition, boundary=a.boundary)
         case "local-env":
             return o.LocalEnv(**c, identity=a.identity)
         case "dev":

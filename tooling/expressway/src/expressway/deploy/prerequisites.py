@@ -10,6 +10,7 @@ from expressway.aws.ecs import Ecs
 from expressway.aws.iam import Iam
 from expressway.aws.logs import Logs
 from expressway.aws.ssm import Ssm
+from expressway.errors import ExpresswayError
 from expressway.plan import policies
 from expressway.plan.arns import INFRASTRUCTURE_MANAGED_POLICY, Arns
 from expressway.plan.deployer_policy import SERVICE_LINKED
@@ -36,12 +37,14 @@ def ensure_shared(registry: Registry, env: str, arns: Arns, say: Callable[[str],
         say(f"created the service-linked role of {service}")
     if Ecs(environment).ensure_cluster(names.cluster):
         say(f"created cluster {names.cluster}")
+    check_boundary(iam, registry, env, arns, say)
     changed = iam.ensure_role(
         names.infrastructure_role,
         policies.trust(policies.ECS_PRINCIPAL),
         [arns.managed_policy(INFRASTRUCTURE_MANAGED_POLICY)],
         None,
         _tags(names),
+        path=names.infrastructure_path,
     )
     if changed:
         say(f"infrastructure role {names.infrastructure_role}: {', '.join(changed)}")
@@ -51,6 +54,31 @@ def ensure_shared(registry: Registry, env: str, arns: Arns, say: Callable[[str],
         if done:
             say(f"table {names.table(key)}: {', '.join(done)}")
     return bool(linked or changed)
+
+
+def check_boundary(iam: Iam, registry: Registry, env: str, arns: Arns, say: Callable[[str], None]) -> None:
+    """The environment's permissions boundary must exist before any role is made under it (IAM
+    refuses a CreateRole that names a missing boundary); one older than services.toml is a warning:
+    a new table or secret stays out of reach of the tasks until an administrator updates it."""
+    names = Names.of(registry, env)
+    arn = arns.policy(names.boundary_policy, names.role_path)
+    wanted = policies.boundary_policy(registry, env, arns)
+    found = iam.policy_document(arn)
+    command = f"expressway policy --env {env} --boundary > boundary.json"
+    if found is None:
+        raise ExpresswayError(
+            f"deploy {env}: the roles' permissions boundary {arn} does not exist: an administrator "
+            "creates it once per environment",
+            hint=f"{command}; aws iam create-policy --path {names.role_path} --policy-name "
+            f"{names.boundary_policy} --policy-document file://boundary.json",
+        )
+    if found != wanted:
+        say(
+            f"warning: the permissions boundary {names.boundary_policy} differs from services.toml: "
+            f"tasks are held to the old one. An administrator updates it: {command}; aws iam "
+            f"create-policy-version --policy-arn {arn} --policy-document file://boundary.json "
+            "--set-as-default"
+        )
 
 
 def ensure_service(registry: Registry, env: str, spec: Spec, say: Callable[[str], None]) -> bool:
@@ -63,7 +91,15 @@ def ensure_service(registry: Registry, env: str, spec: Spec, say: Callable[[str]
     # Neither role gets an AWS managed policy: an inline one scoped to this service does each job.
     iam_changed = False
     for role, inline in ((spec.execution_role, spec.execution_policy), (spec.task_role, spec.task_policy)):
-        changed = iam.ensure_role(role, policies.trust(policies.TASKS_PRINCIPAL), [], inline, tags)
+        changed = iam.ensure_role(
+            role,
+            policies.trust(policies.TASKS_PRINCIPAL),
+            [],
+            inline,
+            tags,
+            path=names.role_path,
+            boundary=spec.role_boundary,
+        )
         if changed:
             say(f"role {role}: {', '.join(changed)}")
             iam_changed = True

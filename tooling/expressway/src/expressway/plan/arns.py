@@ -52,8 +52,13 @@ class Arns:
     def regional(self, service: str, resource: str) -> str:
         return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
 
-    def role(self, name: str) -> str:
-        return f"arn:{self.partition}:iam::{self.account}:role/{name}"
+    def role(self, name: str, path: str = "/") -> str:
+        """A role's ARN carries its IAM path: `role/<path><name>`."""
+        return f"arn:{self.partition}:iam::{self.account}:role{path}{name}"
+
+    def policy(self, name: str, path: str = "/") -> str:
+        """A customer managed policy of this account."""
+        return f"arn:{self.partition}:iam::{self.account}:policy{path}{name}"
 
     def managed_policy(self, path: str) -> str:
         """An AWS managed policy, e.g. `service-role/AmazonECSTaskExecutionRolePolicy`."""

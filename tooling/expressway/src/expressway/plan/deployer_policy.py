@@ -16,7 +16,6 @@ from typing import Any
 from expressway.plan.arns import (
     INFRASTRUCTURE_MANAGED_POLICY,
     SERVICE_LINKED_ROLES,
-    TASK_EXECUTION_MANAGED_POLICY,
     Arns,
 )
 from expressway.registry import Names, Registry, resolve
@@ -61,7 +60,6 @@ def simulations(policy: dict[str, Any]) -> list[tuple[list[str], str, dict[str, 
 def deployer_policy(registry: Registry, env: str, arns: Arns) -> dict[str, Any]:
     """The policy document the deployer of `env` needs, for the account and partition in `arns`."""
     names = Names.of(registry, env)
-    prefix = names.prefix
     cluster = names.cluster
     services = list(registry.services)
     parameters = sorted(
@@ -72,7 +70,15 @@ def deployer_policy(registry: Registry, env: str, arns: Arns) -> dict[str, Any]:
             if ref.startswith("ssm:")
         }
     )
-    roles = arns.role(f"{prefix}-*")
+    # Execution and task roles: only under the environment's path, and only with its boundary, so
+    # no role the deployer writes can do more than the boundary an administrator set (the deployer's
+    # own role lives outside the path). The infrastructure role: its exact name, the Express managed
+    # policy only. ("Permissions boundaries for IAM entities" and "IAM identifiers: paths", IAM User
+    # Guide; iam:PermissionsBoundary applies to CreateRole, PutRolePolicy, DeleteRolePolicy,
+    # AttachRolePolicy and DetachRolePolicy in the Service Authorization Reference.)
+    bounded = arns.role("*", names.role_path)
+    infrastructure = arns.role(names.infrastructure_role, names.infrastructure_path)
+    boundary = arns.policy(names.boundary_policy, names.role_path)
     groups = [arns.log_group(f"/expressway/{names.project}/{env}/*")]
     statements = [
         _allow(
@@ -111,33 +117,36 @@ def deployer_policy(registry: Registry, env: str, arns: Arns) -> dict[str, Any]:
         _allow("CountExpressServices", ["ecs:DescribeServices"], [arns.regional("ecs", "service/*")]),
         _allow("ListClustersAndServices", ["ecs:ListClusters", "ecs:ListServices", "ecs:ListTasks"], "*"),
         _allow(
-            "Roles",
+            "ReadRoles",
+            ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies"],
+            [bounded, infrastructure],
+        ),
+        _allow(
+            "BoundedRoles",
             [
                 "iam:CreateRole",
                 "iam:DeleteRolePolicy",
-                "iam:GetRole",
-                "iam:GetRolePolicy",
-                "iam:ListAttachedRolePolicies",
+                "iam:DetachRolePolicy",
                 "iam:PutRolePolicy",
-                "iam:TagRole",
-                "iam:UpdateAssumeRolePolicy",
             ],
-            [roles],
+            [bounded],
+            StringEquals={"iam:PermissionsBoundary": boundary},
         ),
+        _allow("TagAndTrustBoundedRoles", ["iam:TagRole", "iam:UpdateAssumeRolePolicy"], [bounded]),
+        _allow("InfrastructureRole", ["iam:CreateRole", "iam:TagRole"], [infrastructure]),
         _allow(
             "AttachOnlyTheInfrastructurePolicy",
             ["iam:AttachRolePolicy"],
-            [roles],
+            [infrastructure],
             ArnEquals={"iam:PolicyARN": [arns.managed_policy(INFRASTRUCTURE_MANAGED_POLICY)]},
         ),
-        # Execution roles made before their inline policy held the managed task execution policy.
+        _allow("ReadTheBoundary", ["iam:GetPolicy", "iam:GetPolicyVersion"], [boundary]),
         _allow(
-            "DetachTheOldExecutionPolicy",
-            ["iam:DetachRolePolicy"],
-            [roles],
-            ArnEquals={"iam:PolicyARN": [arns.managed_policy(TASK_EXECUTION_MANAGED_POLICY)]},
+            "PassRoles",
+            ["iam:PassRole"],
+            [bounded, infrastructure],
+            StringEquals={"iam:PassedToService": PASSED_TO},
         ),
-        _allow("PassRoles", ["iam:PassRole"], [roles], StringEquals={"iam:PassedToService": PASSED_TO}),
         _allow(
             "ServiceLinkedRoles",
             ["iam:CreateServiceLinkedRole"],
@@ -154,7 +163,7 @@ def deployer_policy(registry: Registry, env: str, arns: Arns) -> dict[str, Any]:
                 "dynamodb:TagResource",
                 "dynamodb:UpdateTimeToLive",
             ],
-            [arns.table(f"{prefix}-*")],
+            [arns.table(names.table(key)) for key in sorted(registry.tables)],
         ),
         _allow(
             "DeployLocksAndRecords",
@@ -226,4 +235,5 @@ def deployer_policy(registry: Registry, env: str, arns: Arns) -> dict[str, Any]:
                 "CreateGeneratedSecrets", ["ssm:PutParameter"], [arns.parameter(name) for name in generated]
             )
         )
-    return {"Version": "2012-10-17", "Statement": statements}
+    # A registry without tables has no table statement (IAM refuses an empty Resource).
+    return {"Version": "2012-10-17", "Statement": [s for s in statements if s["Resource"]]}

@@ -51,6 +51,7 @@ class Spec:
     tables: dict[str, Table] = field(default_factory=dict)
     log_group: str = ""
     log_retention_days: int = 30
+    role_boundary: str | None = None  # the permissions boundary of both roles (a policy ARN)
 
     @property
     def version(self) -> str:
@@ -109,9 +110,9 @@ def spec(
     request: dict[str, Any] = {
         "serviceName": names.service(key),
         "cluster": names.cluster,
-        "infrastructureRoleArn": arns.role(names.infrastructure_role),
-        "executionRoleArn": arns.role(names.execution_role(key)),
-        "taskRoleArn": arns.role(names.task_role(key)),
+        "infrastructureRoleArn": arns.role(names.infrastructure_role, names.infrastructure_path),
+        "executionRoleArn": arns.role(names.execution_role(key), names.role_path),
+        "taskRoleArn": arns.role(names.task_role(key), names.role_path),
         "healthCheckPath": svc.health,
         "cpu": str(svc.cpu),
         "memory": str(svc.memory),
@@ -146,6 +147,7 @@ def spec(
         tables={table_names[t]: spec for t, spec in tables.items()},
         log_group=names.log_group(key),
         log_retention_days=environment.log_retention_days,
+        role_boundary=arns.policy(names.boundary_policy, names.role_path),
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from expressway.plan.arns import Arns, parse_arn, parse_ecr
-from expressway.registry import Access
+from expressway.registry import Access, Names, Registry, resolve
 
 TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
 ECS_PRINCIPAL = "ecs.amazonaws.com"
@@ -26,6 +26,7 @@ WRITE_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
 )
+PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
 
 
 def trust(principal: str) -> dict[str, Any]:
@@ -85,11 +86,7 @@ def execution_policy(arns: Arns, image: str, log_group: str, value_froms: list[s
             {
                 "Sid": "PullImage",
                 "Effect": "Allow",
-                "Action": [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer",
-                ],
+                "Action": sorted(PULL_ACTIONS),
                 "Resource": [ecr.repository_arn(arns.partition)],
             }
         )
@@ -105,6 +102,40 @@ def execution_policy(arns: Arns, image: str, log_group: str, value_froms: list[s
             resources = sorted(by_service[service])
             statements.append({"Sid": sid, "Effect": "Allow", "Action": [action], "Resource": resources})
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def boundary_policy(registry: Registry, env: str, arns: Arns) -> dict[str, Any]:
+    """The permissions boundary of every execution and task role of `env`: the most any of them may
+    ever do (the environment's tables, its services' repositories and log groups, its declared
+    secrets). An administrator creates it once (`expressway policy --env ENV --boundary`) and updates
+    it when services.toml adds a table or a secret; a role's permissions are its inline policy
+    *within* this boundary ("Permissions boundaries for IAM entities", IAM User Guide,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)."""
+    names = Names.of(registry, env)
+    tables = {key: arns.table(names.table(key)) for key in registry.tables}
+    writes: dict[str, Access] = dict.fromkeys(tables, "write")
+    statements = list((task_policy(tables, writes) or {"Statement": []})["Statement"])
+    value_froms = sorted(
+        {
+            arns.secret_ref(ref)
+            for key in registry.services
+            for ref in resolve(registry, key, env).secrets.values()
+        }
+    )
+    repositories = [arns.repository(names.repository(key)) for key in sorted(registry.services)]
+    # Logs and secrets as each execution policy grants them, over every log group of the environment;
+    # the image pull over every repository of the project's services.
+    statements += execution_policy(arns, "", names.log_group("*"), value_froms)["Statement"]
+    statements += [
+        {"Sid": "EcrLogin", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"},
+        {
+            "Sid": "PullImages",
+            "Effect": "Allow",
+            "Action": sorted(PULL_ACTIONS),
+            "Resource": repositories,
+        },
+    ]
+    return {"Version": "2012-10-17", "Statement": [s for s in statements if s["Resource"]]}
 
 
 def _sid(name: str) -> str:

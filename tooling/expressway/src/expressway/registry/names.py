@@ -53,6 +53,25 @@ class Names:
         return f"{self.prefix}-infrastructure"
 
     @property
+    def role_path(self) -> str:
+        """The IAM path of the execution and task roles. The deployer may create and change roles under
+        this path only, and only with the environment's permissions boundary, so it cannot write itself
+        (or any role outside the path, or another environment's) a wider policy."""
+        return f"/expressway/{self.project}/{self.env}/"
+
+    @property
+    def infrastructure_path(self) -> str:
+        """The IAM path of the infrastructure role: outside `role_path`, so the deployer's right to
+        change bounded roles there never reaches it (the role carries an AWS managed policy only)."""
+        return f"/expressway-infrastructure/{self.project}/{self.env}/"
+
+    @property
+    def boundary_policy(self) -> str:
+        """The customer managed policy an administrator creates once per environment (at `role_path`):
+        the permissions boundary of every execution and task role of the environment."""
+        return f"{self.prefix}-boundary"
+
+    @property
     def ledger_table(self) -> str:
         """The operations table: deploy locks and records of the environment."""
         return f"{self.prefix}-expressway"

@@ -170,16 +170,46 @@ def authenticate_and_authorize(self: Any, _resource: str = "*") -> None:
             str(role.arn) if role is not None else f"arn:{partition}:iam::{self.current_account}:role/{name}"
         )
 
+    def role_boundary(name: str) -> str | None:
+        role = next((r for r in iam.roles.values() if r.name == name), None)
+        return role.permissions_boundary_arn if role is not None else None
+
     call = iam_context.Call(
-        prefix, operation, _params(self, protocol), partition, region, self.current_account, role_arn
+        prefix,
+        operation,
+        _params(self, protocol),
+        partition,
+        region,
+        self.current_account,
+        role_arn,
+        role_boundary,
     )
+    boundary = _boundary_of(iam, key)
     for request in iam_context.requests(call):
         decision = evaluate(documents, request)
+        if decision == "allow" and boundary is not None and evaluate([boundary], request) != "allow":
+            decision = "implicit_deny"  # outside the role's permissions boundary
         if decision == "allow" and request.action == "sts:AssumeRole":
             decision = "allow" if _trusted(iam, key.arn, request) else "implicit_deny"
         decisions.add(key.arn, request, decision)
         if decision != "allow":
             raise AuthError(protocol, "denied", denial(key.arn, request, decision))
+
+
+def _boundary_of(iam: Any, key: Any) -> dict[str, Any] | None:
+    """The permissions boundary document of an assumed role's session: its permissions are what both
+    its policies and the boundary allow ("Evaluating effective permissions with boundaries", IAM User
+    Guide). A boundary naming a missing policy allows nothing."""
+    role_name = getattr(key, "_owner_role_name", None)
+    role = next((r for r in iam.roles.values() if r.name == role_name), None) if role_name else None
+    arn = role.permissions_boundary_arn if role is not None else None
+    if not arn:
+        return None
+    policy = iam.managed_policies.get(arn)
+    if policy is None:
+        return {"Version": "2012-10-17", "Statement": []}
+    document = IAMPolicy(policy)._policy_json
+    return dict(document) if isinstance(document, dict) else {"Version": "2012-10-17", "Statement": []}
 
 
 def _trusted(iam: Any, caller: str, request: Request) -> bool:

@@ -36,6 +36,7 @@ _PASSED_TO = {
 _ROLE_ACTIONS = {"CreateRole", "GetRole", "DeleteRole", "TagRole", "UntagRole", "PutRolePolicy",
                  "GetRolePolicy", "DeleteRolePolicy", "ListRolePolicies", "ListAttachedRolePolicies",
                  "AttachRolePolicy", "DetachRolePolicy", "UpdateAssumeRolePolicy", "UpdateRole"}  # fmt: skip
+_BOUNDED_ACTIONS = {"PutRolePolicy", "DeleteRolePolicy", "AttachRolePolicy", "DetachRolePolicy"}
 _TABLE_ACTIONS = {"CreateTable", "DeleteTable", "DescribeTable", "UpdateTable", "DescribeTimeToLive",
                   "UpdateTimeToLive", "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan",
                   "DescribeContinuousBackups"}  # fmt: skip
@@ -63,6 +64,7 @@ class Call:
     region: str
     account: str
     role_arn: Callable[[str], str]  # role name -> its ARN (with its path when the role exists)
+    role_boundary: Callable[[str], str | None] = lambda _: None  # role name -> its boundary's ARN
 
 
 def requests(call: Call) -> list[Request]:
@@ -157,6 +159,14 @@ def _iam(call: Call) -> list[Request]:
         arn = call.role_arn(str(p["RoleName"]))
         if op == "CreateRole" and p.get("Path"):
             arn = f"arn:{call.partition}:iam::{call.account}:role{p['Path']}{p['RoleName']}"
+        # iam:PermissionsBoundary: the boundary a CreateRole sets, or the one the role already has
+        # (Service Authorization Reference, AWS Identity and Access Management: the key applies to
+        # these five actions only).
+        boundary = p.get("PermissionsBoundary") if op == "CreateRole" else None
+        if op in _BOUNDED_ACTIONS:
+            boundary = call.role_boundary(str(p["RoleName"]))
+        if boundary and op in (*_BOUNDED_ACTIONS, "CreateRole"):
+            context["iam:PermissionsBoundary"] = [str(boundary)]
         return [Request(action, arn, context)]
     if op == "CreateServiceLinkedRole":
         service = str(p.get("AWSServiceName") or "")

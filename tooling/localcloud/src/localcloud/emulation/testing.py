@@ -24,6 +24,9 @@ from botocore.config import Config
 from botocore.model import Shape
 
 from expressway.aws import local_state
+from expressway.plan.arns import Arns
+from expressway.plan.policies import boundary_policy
+from expressway.registry import Names, Registry
 
 from .config import configure
 from .faults import faults
@@ -74,6 +77,21 @@ def lean_moto(monkeypatch: Any, *managed_policy_arns: str) -> None:
     install()
     monkeypatch.setattr(IAMBackend, "_init_aws_policies", only_managed_policies(*managed_policy_arns))
     monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
+
+def create_boundaries(registry: Registry) -> None:
+    """What an administrator does once per environment before its first deploy: create the roles'
+    permissions boundary, as `expressway policy --env ENV --boundary` prints it."""
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    iam = boto3.client("iam")
+    for env in registry.environments:
+        arns = Arns("aws", registry.environment(env).region, account)
+        names = Names.of(registry, env)
+        iam.create_policy(
+            PolicyName=names.boundary_policy,
+            Path=names.role_path,
+            PolicyDocument=json.dumps(boundary_policy(registry, env, arns)),
+        )
 
 
 def publish_state(endpoint: str, key: str = "testing", secret: str = "testing") -> Path:  # noqa: S107
