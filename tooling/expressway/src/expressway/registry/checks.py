@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from expressway.registry.forms import ENV_VAR, NAME, SECRET, dotted, short
+from expressway.registry.forms import ENV_VAR, NAME, dotted, secret_problem, short
 from expressway.registry.models import Registry, ResolvedService, resolve
 from expressway.registry.names import IAM_ROLE_NAME_MAX, Names
 from expressway.registry.refs import check_references
@@ -89,9 +89,6 @@ def _check_settings(svc: ResolvedService, where: str, env_name: str | None) -> l
                 f"not {short(ref)}"
             )
     for var, ref in svc.secrets.items():
-        if not SECRET.fullmatch(ref):
-            problems.append(
-                f"{at}.{dotted('secrets', var)}: {short(ref)} is not a secret reference; "
-                "use 'ssm:/parameter/name' or a Secrets Manager ARN"
-            )
+        if why := secret_problem(ref):
+            problems.append(f"{at}.{dotted('secrets', var)}: {why}")
     return problems
