@@ -36,7 +36,7 @@ def network(env: Environment) -> Network:
     way the list must be of the environment's access type and span at least two zones."""
     api = client(env, "ec2")
     if env.subnets:
-        return _explicit(env, api)
+        return _explicit(env, env.subnets, api)
     if env.vpc == "default":
         vpcs = run(
             "find the default VPC", api.describe_vpcs, Filters=[{"Name": "isDefault", "Values": ["true"]}]
@@ -66,10 +66,10 @@ def network(env: Environment) -> Network:
     return Network(vpc, tuple(sorted(s["SubnetId"] for s in chosen)), zones)
 
 
-def _explicit(env: Environment, api: Any) -> Network:
+def _explicit(env: Environment, listed: tuple[str, ...], api: Any) -> Network:
     """The subnets the environment lists, checked as the chosen ones are: one VPC, the access type
     asked for (an internet-facing ALB needs public subnets, an internal one private), two zones."""
-    found = run("describe subnets", api.describe_subnets, SubnetIds=list(env.subnets))["Subnets"]
+    found = run("describe subnets", api.describe_subnets, SubnetIds=list(listed))["Subnets"]
     vpcs = {s["VpcId"] for s in found}
     if len(vpcs) != 1:
         raise ExpresswayError(
@@ -97,7 +97,7 @@ def _explicit(env: Environment, api: Any) -> Network:
             "at least 2 zones",
             hint="add a subnet of another zone of the same VPC to `subnets = [...]`",
         )
-    return Network(vpc, tuple(sorted(env.subnets)), zones)
+    return Network(vpc, tuple(sorted(listed)), zones)
 
 
 def vpcs_of(env: Environment, subnets: list[str]) -> dict[str, str]:
