@@ -55,7 +55,12 @@ def _secret_resources(registry: Registry) -> list[str]:
         spec(registry, "prod", key, FACTS, "image", {}, placeholders=True) for key in registry.services
     ]
     statements = [
-        *(s for desired in execution for s in desired.execution_policy["Statement"]),
+        *(
+            s
+            for desired in execution
+            if desired.execution_policy
+            for s in desired.execution_policy["Statement"]
+        ),
         *deployer_policy(registry, "prod", FACTS.arns)["Statement"],
     ]
     return [

@@ -228,7 +228,7 @@ class Registry(_Strict):
     tables: dict[str, Table] = Field(default_factory=dict)
     services: dict[str, Service] = Field(min_length=1)
 
-    def model_post_init(self, context: Any, /) -> None:
+    def model_post_init(self, _context: Any, /) -> None:
         # Errors about AWS sessions name the environment; only the registry knows its name.
         for name, environment in self.environments.items():
             environment._name = name
