@@ -21,6 +21,9 @@ VERBS = [
     ["logs", "ingest", "--env", "prod"],
     ["plan", "ingest", "--env", "prod", "--image", "registry.example/ingest@sha256:" + "0" * 64],
     ["policy", "--env", "prod"],
+    ["doctor", "--env", "prod"],
+    ["deploy", "ingest", "--env", "prod"],
+    ["destroy", "ingest", "--env", "prod", "--yes"],
 ]
 
 
