@@ -12,10 +12,12 @@ import sys
 import time
 from pathlib import Path
 
-from expressway.images import Podman, assemble_context, read_revision
+from expressway.images.builders import Podman
+from expressway.images.context import assemble_context
 from expressway.images.podman_host import LOCAL_BASE_PYTHON, ensure_local_base, podman_environment
 from expressway.images.process import run
 from expressway.images.spec import image_spec
+from expressway.images.tagging import read_revision
 from expressway.images.testing import podman
 from expressway.registry import load, resolve
 

@@ -11,6 +11,7 @@ import pytest
 
 from expressway.cli import main
 from expressway.console import Console
+from expressway.testing import registry_text
 from localcloud.emulation import configure
 
 
@@ -60,3 +61,60 @@ def test_without_credentials_it_fails_naming_the_environment(
     assert code == 1
     assert "FAIL credentials: environment prod: check AWS credentials: no AWS credentials found" in out
     assert "skip network: needs AWS credentials" in out
+
+
+def subnets_in_default_vpc(zones: list[str], *, public: bool) -> list[str]:
+    """New subnets of the default VPC in `zones`: public ones use the main route table (to the internet
+    gateway), private ones a route table of their own with no internet gateway."""
+    ec2 = boto3.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    table = None if public else ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    made = []
+    for index, zone in enumerate(zones):
+        cidr = f"172.31.{200 + index + (0 if public else 20)}.0/24"
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+        if table:
+            ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+        made.append(subnet)
+    return made
+
+
+def _with_subnets(tmp_path: Path, subnets: list[str], access: str) -> Path:
+    path = tmp_path / "services.toml"
+    path.write_text(registry_text({"environments": {"prod": {"subnets": subnets, "access": access}}}))
+    return path
+
+
+def test_listed_private_subnets_for_public_access_fail_the_network_check(aws: None, tmp_path: Path) -> None:
+    subnets = subnets_in_default_vpc(["eu-west-1a", "eu-west-1a"], public=False)
+
+    code, out, _ = _doctor(_with_subnets(tmp_path, subnets, "public"), "--env", "prod")
+
+    assert code == 1
+    assert (
+        f"FAIL network: environment subnets: {', '.join(sorted(subnets))} are private (no route to an "
+        'internet gateway) but access is "public": Express would give them an internal ALB' in out
+    )
+    assert 'hint: list public subnets in `subnets = [...]`, or set `access = "private"`' in out
+
+
+def test_listed_subnets_of_one_zone_fail_the_network_check(aws: None, tmp_path: Path) -> None:
+    subnets = subnets_in_default_vpc(["eu-west-1a", "eu-west-1a"], public=True)
+
+    code, out, _ = _doctor(_with_subnets(tmp_path, subnets, "public"), "--env", "prod")
+
+    assert code == 1
+    assert (
+        "FAIL network: environment subnets: all 2 are in eu-west-1a; Express Mode needs subnets in at "
+        "least 2 zones" in out
+    )
+    assert "hint: add a subnet of another zone of the same VPC to `subnets = [...]`" in out
+
+
+def test_listed_subnets_of_the_right_access_in_two_zones_pass(aws: None, tmp_path: Path) -> None:
+    subnets = subnets_in_default_vpc(["eu-west-1a", "eu-west-1b"], public=False)
+
+    _, out, _ = _doctor(_with_subnets(tmp_path, subnets, "private"), "--env", "prod")
+
+    assert "ok   network: " in out
+    assert ": 2 private subnets in 2 zones (eu-west-1a, eu-west-1b)" in out

@@ -3,6 +3,8 @@ aws layer, no import cycles (an import inside a function counts), the pure layer
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,17 +73,41 @@ def test_the_pure_layers_import_no_aws_sdk(layer: str) -> None:
     assert {module: found for module, found in offenders.items() if found} == {}
 
 
+def _may_import(module: str, allowed: tuple[str, ...]) -> bool:
+    """Within an allowed layer or module, or a package above one (importing `expressway.images.auth`
+    runs `expressway/images/__init__.py` first: the next test keeps such a package that light)."""
+    return any(_within(module, a) or a.startswith(module + ".") for a in allowed)
+
+
+def _offenders(modules: list[str], allowed: tuple[str, ...]) -> dict[str, list[str]]:
+    found = {
+        module: sorted(m for m in GRAPH[module] if _within(m, "expressway") and not _may_import(m, allowed))
+        for module in modules
+    }
+    return {module: imported for module, imported in found.items() if imported}
+
+
 @pytest.mark.parametrize("layer", sorted(LAYERS))
 def test_each_layer_imports_only_the_layers_below_it(layer: str) -> None:
     allowed = (layer, *LAYERS[layer])
-    offenders = {
-        module: sorted(
-            m for m in imported if _within(m, "expressway") and not any(_within(m, a) for a in allowed)
-        )
-        for module, imported in GRAPH.items()
-        if _within(module, layer)
-    }
-    assert {module: found for module, found in offenders.items() if found} == {}
+    assert _offenders([m for m in GRAPH if _within(m, layer)], allowed) == {}
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_the_packages_a_layer_imports_through_load_only_what_it_may_import(layer: str) -> None:
+    allowed = (layer, *LAYERS[layer])
+    above = sorted(
+        {m for m in GRAPH for a in LAYERS[layer] if a.startswith(m + ".") and not _within(layer, m)}
+    )
+    assert _offenders(above, allowed) == {}
+
+
+def test_the_aws_layer_loads_no_builder_when_python_runs_it() -> None:
+    """What the graph predicts, as Python does it: the ECR gateway loads only the images it may."""
+    probe = "import sys, expressway.aws.ecr\nfor m in sorted(sys.modules): print(m)"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    images = [m for m in loaded.stdout.split() if _within(m, "expressway.images")]
+    assert images == ["expressway.images", "expressway.images.auth"]
 
 
 def test_the_local_cloud_is_loaded_only_by_the_dev_command() -> None:
@@ -101,6 +127,23 @@ def test_the_checker_finds_a_cycle_hidden_inside_a_function(tmp_path: Path) -> N
 
     assert import_cycles(graph) == [["pkg.a", "pkg.b"]]
     assert graph["pkg.c"] == {"pkg.a", "boto3"}
+
+
+def test_the_checker_finds_a_cycle_through_a_package_init(tmp_path: Path) -> None:
+    """Importing `pkg.sub.auth` runs `pkg/sub/__init__.py` first: whatever that imports is loaded too."""
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("from pkg.sub.heavy import Heavy\n")
+    (package / "sub" / "auth.py").write_text("class Auth: ...\n")
+    (package / "sub" / "heavy.py").write_text("from pkg.other import Other\nclass Heavy: ...\n")
+    (package / "other.py").write_text("from pkg.sub.auth import Auth\nclass Other: ...\n")
+
+    graph = import_graph(package, "pkg")
+
+    assert graph["pkg.other"] == {"pkg.sub", "pkg.sub.auth"}
+    assert graph["pkg.sub.heavy"] == {"pkg.other"}  # its own package is loaded before it: no edge
+    assert import_cycles(graph) == [["pkg.other", "pkg.sub", "pkg.sub.heavy"]]
 
 
 def test_installing_expressway_installs_neither_moto_nor_uvicorn() -> None:

@@ -129,6 +129,67 @@ ROOT = Path(__file__).resolve().parents[3]
             id="secret-not-a-reference",
         ),
         pytest.param(
+            {"services": {"ingest": {"secrets": {"INGEST_API_KEY": "ssm:/*"}}}},
+            "services.toml: services.ingest.secrets.INGEST_API_KEY: 'ssm:/*' holds the wildcard '*', "
+            "which the IAM policies made from it would read as every SSM parameter it matches; "
+            "name exactly one",
+            id="secret-ssm-wildcard",
+        ),
+        pytest.param(
+            {"services": {"ingest": {"secrets": {"INGEST_API_KEY": "ssm:/homestack/ingest/api-ke?"}}}},
+            "services.toml: services.ingest.secrets.INGEST_API_KEY: 'ssm:/homestack/ingest/api-ke?' holds "
+            "the wildcard '?', which the IAM policies made from it would read as every SSM parameter it "
+            "matches; name exactly one",
+            id="secret-ssm-single-character-wildcard",
+        ),
+        pytest.param(
+            {
+                "services": {
+                    "ingest": {"secrets": {"K": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:*"}}
+                }
+            },
+            "services.toml: services.ingest.secrets.K: "
+            "'arn:aws:secretsmanager:eu-west-1:123456789012:secret:*' holds the wildcard '*', which the IAM "
+            "policies made from it would read as every Secrets Manager secret it matches; name exactly one",
+            id="secret-secrets-manager-wildcard",
+        ),
+        pytest.param(
+            {"services": {"ingest": {"secrets": {"K": "arn:aws:ssm:eu-west-1:123456789012:parameter/*"}}}},
+            "services.toml: services.ingest.secrets.K: 'arn:aws:ssm:eu-west-1:123456789012:parameter/*' "
+            "holds the wildcard '*', which the IAM policies made from it would read as every SSM parameter "
+            "it matches; name exactly one",
+            id="secret-ssm-arn-wildcard",
+        ),
+        pytest.param(
+            {"services": {"ingest": {"secrets": {"K": "ssm:/homestack/${aws:username}"}}}},
+            "services.toml: services.ingest.secrets.K: 'ssm:/homestack/${aws:username}' is not an SSM "
+            "parameter reference; use 'ssm:/level/name' (or its ARN): letters, digits, '_', '.' and '-', "
+            "with '/' between at most 15 levels",
+            id="secret-ssm-policy-variable",
+        ),
+        pytest.param(
+            {"services": {"ingest": {"secrets": {"K": "arn:aws:secretsmanager:eu-west-1:1:secret:db"}}}},
+            "services.toml: services.ingest.secrets.K: 'arn:aws:secretsmanager:eu-west-1:1:secret:db' is "
+            "not a Secrets Manager secret ARN; use "
+            "'arn:<partition>:secretsmanager:<region>:<account>:secret:<name>', a name of letters, digits "
+            "and '/_+=.@-'",
+            id="secret-secrets-manager-arn-form",
+        ),
+        pytest.param(
+            {
+                "services": {
+                    "sensors": {
+                        "environments": {"prod": {"secrets": {"CURSOR_KEY": "ssm:/homestack/*"}}},
+                        "generate_secrets": ["CURSOR_KEY"],
+                    }
+                }
+            },
+            "services.toml: services.sensors.environments.prod.secrets.CURSOR_KEY: 'ssm:/homestack/*' holds "
+            "the wildcard '*', which the IAM policies made from it would read as every SSM parameter it "
+            "matches; name exactly one",
+            id="generated-secret-wildcard-in-an-override",
+        ),
+        pytest.param(
             {"services": {"ingest": {"env": {"INGEST_API_KEY": "x"}}}},
             "services.toml: services.ingest.secrets.INGEST_API_KEY: also set in env; "
             "a variable is one or the other",
@@ -190,6 +251,23 @@ def test_invalid_registry_names_path_value_and_what_is_valid(changes: dict[str, 
     with pytest.raises(ConfigError) as caught:
         parse(registry_text(changes))
     assert message in caught.value.problems, caught.value.problems
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "ssm:/homestack/ingest/api-key",
+        "ssm:/a_b.c-D/9",
+        "ssm:/" + "/".join(["level"] * 15),
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/homestack/key",
+        "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/key",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db/pass+word=@.-AbCdEf",
+        "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:db-AbCdEf:password::",
+    ],
+)
+def test_secret_references_of_every_documented_form_are_accepted(ref: str) -> None:
+    reg = parse(registry_text({"services": {"ingest": {"secrets": {"INGEST_API_KEY": ref}}}}))
+    assert resolve(reg, "ingest", "prod").secrets["INGEST_API_KEY"] == ref
 
 
 def test_every_problem_is_reported_at_once() -> None:
@@ -310,8 +388,9 @@ def test_every_service_folder_has_exactly_one_registry_entry_and_the_reverse() -
         ),
         pytest.param(
             {"services": {"ingest": {"secrets": {"INGEST_API_KEY": "ssm:/x\n"}}}},
-            "services.toml: services.ingest.secrets.INGEST_API_KEY: 'ssm:/x\\n' is not a secret reference; "
-            "use 'ssm:/parameter/name' or a Secrets Manager ARN",
+            "services.toml: services.ingest.secrets.INGEST_API_KEY: 'ssm:/x\\n' is not an SSM parameter "
+            "reference; use 'ssm:/level/name' (or its ARN): letters, digits, '_', '.' and '-', with '/' "
+            "between at most 15 levels",
             id="secret-reference",
         ),
         pytest.param(

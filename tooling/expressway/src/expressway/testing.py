@@ -134,7 +134,13 @@ def free_port() -> int:
 
 def import_graph(root: Path, package: str) -> dict[str, set[str]]:
     """Every module of the package at `root` -> the modules it imports, wherever the import statement
-    is (module level, inside a function, under TYPE_CHECKING): all of them are dependencies."""
+    is (module level, inside a function, under TYPE_CHECKING): all of them are dependencies.
+
+    Importing `a.b.c` first runs `a/__init__.py` and `a/b/__init__.py` ("The import system", 5.2.1
+    Regular packages: https://docs.python.org/3/reference/import.html#regular-packages), so each
+    imported module brings an edge to every package above it too; except the importer's own
+    packages, which Python has begun loading before the importer runs.
+    """
     modules: dict[str, Path] = {}
     for path in sorted(root.rglob("*.py")):
         parts = list(path.relative_to(root).with_suffix("").parts)
@@ -157,8 +163,14 @@ def import_graph(root: Path, package: str) -> dict[str, set[str]]:
                 for alias in node.names:
                     child = f"{base}.{alias.name}"
                     found.add(child if child in modules else base)
-        graph[name] = found
+        graph[name] = found | _packages_above(found) - _packages_above({name}) - {name}
     return graph
+
+
+def _packages_above(modules: set[str]) -> set[str]:
+    """Every package that holds one of `modules`: `a` and `a.b` for `a.b.c`."""
+    parts = (module.split(".") for module in modules)
+    return {".".join(split[:end]) for split in parts for end in range(1, len(split))}
 
 
 def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:

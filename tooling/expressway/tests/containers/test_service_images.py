@@ -13,21 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from expressway.images import (
-    CONTEXT_LABEL,
-    RUNTIME_USER,
-    DistributionClient,
-    ImageSpec,
-    Podman,
-    PublishedImage,
-    Revision,
-    assemble_context,
-    publish,
-    read_revision,
-)
+from expressway.images.builders import Podman
+from expressway.images.context import assemble_context
+from expressway.images.distribution import DistributionClient
+from expressway.images.dockerfile import CONTEXT_LABEL, RUNTIME_USER
 from expressway.images.podman_host import LOCAL_BASE_PYTHON, ensure_local_base, podman_environment
 from expressway.images.process import run
-from expressway.images.spec import image_spec
+from expressway.images.publish import PublishedImage, publish
+from expressway.images.spec import ImageSpec, image_spec
+from expressway.images.tagging import Revision, read_revision
 from expressway.images.testing import CONTAINER_TEST_LABEL, podman, wait_for
 from expressway.registry import load, resolve
 from expressway.testing import free_port

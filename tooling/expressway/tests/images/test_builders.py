@@ -10,16 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from expressway.images import (
-    BuildContext,
-    DockerBuildx,
-    ImageError,
-    ImageSpec,
-    Podman,
-    RegistryAuth,
-    detect_builder,
-)
+from expressway.images.auth import RegistryAuth
+from expressway.images.builders import DockerBuildx, Podman, detect_builder
+from expressway.images.context import BuildContext
+from expressway.images.errors import ImageError
 from expressway.images.process import Completed, run
+from expressway.images.spec import ImageSpec
 
 CONTEXT = BuildContext(
     spec=ImageSpec(

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from expressway.images import CONTEXT_LABEL, BuildContext, ImageError, ImageSpec, assemble_context
+from expressway.images.context import BuildContext, assemble_context
+from expressway.images.dockerfile import CONTEXT_LABEL
+from expressway.images.errors import ImageError
+from expressway.images.spec import ImageSpec
 
 ROOT = Path(__file__).resolve().parents[4]
 _COPY_IGNORE = shutil.ignore_patterns(

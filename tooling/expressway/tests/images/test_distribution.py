@@ -5,7 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from expressway.images import DistributionClient, ImageError, RegistryAuth
+from expressway.images.auth import RegistryAuth
+from expressway.images.distribution import DistributionClient
+from expressway.images.errors import ImageError
 from expressway.images.testing import FakeRegistry
 
 

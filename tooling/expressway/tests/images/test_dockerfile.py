@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from expressway.images import CONTEXT_LABEL, RUNTIME_USER, ImageSpec, render_dockerfile
+from expressway.images.dockerfile import CONTEXT_LABEL, RUNTIME_USER, render_dockerfile
+from expressway.images.spec import ImageSpec
 
 SPEC = ImageSpec(
     service="ingest",

@@ -6,15 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from expressway.images import (
-    CONTEXT_LABEL,
-    DistributionClient,
-    ImageError,
-    ImageSpec,
-    PublishedImage,
-    RegistryAuth,
-    publish,
-)
+from expressway.images.auth import RegistryAuth
+from expressway.images.distribution import DistributionClient
+from expressway.images.dockerfile import CONTEXT_LABEL
+from expressway.images.errors import ImageError
+from expressway.images.publish import PublishedImage, publish
+from expressway.images.spec import ImageSpec
 from expressway.images.testing import FakeRegistry, PushingBuilder
 
 ROOT = Path(__file__).resolve().parents[4]

@@ -13,8 +13,8 @@ import pytest
 from moto import mock_aws
 
 from expressway.aws import session
-from expressway.images import read_revision
 from expressway.images.built import BuiltImages, repository_name
+from expressway.images.tagging import read_revision
 from expressway.images.testing import FakeRegistry, PushingBuilder, offline_images
 from expressway.registry import load
 

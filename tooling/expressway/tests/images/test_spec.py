@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from expressway.images import ImageError, ImageSpec
+from expressway.images.errors import ImageError
+from expressway.images.spec import ImageSpec
 
 
 def spec(**fields: object) -> ImageSpec:

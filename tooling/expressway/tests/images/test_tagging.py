@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from expressway.images import ImageError, read_revision
-from expressway.images.tagging import source_url
+from expressway.images.errors import ImageError
+from expressway.images.tagging import read_revision, source_url
 
 
 def git(repo: Path, *args: str) -> str:

@@ -89,18 +89,21 @@ def client(env: Environment, service: str, *, identity: str | None = None) -> An
     with _lock:
         if key not in _clients:
             session_key = (None if endpoint else env.profile, env.region)
-            if session_key not in _sessions:
-                _sessions[session_key] = boto3.session.Session(
-                    profile_name=session_key[0], region_name=env.region
-                )
-            extra: dict[str, Any] = {}
-            if endpoint and keys:
-                extra = {
-                    "endpoint_url": endpoint,
-                    "aws_access_key_id": keys[0],
-                    "aws_secret_access_key": keys[1],
-                }
-            made = _sessions[session_key].client(service, config=_CONFIG, **extra)  # type: ignore[call-overload]
+            # A session reads the profile (services.toml's, else $AWS_PROFILE) when it is made, so a
+            # missing profile fails here, before any call: wrapped, it names the environment.
+            with wrapped(f"open AWS session for {env.name}"):
+                if session_key not in _sessions:
+                    _sessions[session_key] = boto3.session.Session(
+                        profile_name=session_key[0], region_name=env.region
+                    )
+                extra: dict[str, Any] = {}
+                if endpoint and keys:
+                    extra = {
+                        "endpoint_url": endpoint,
+                        "aws_access_key_id": keys[0],
+                        "aws_secret_access_key": keys[1],
+                    }
+                made = _sessions[session_key].client(service, config=_CONFIG, **extra)  # type: ignore[call-overload]
             made.meta.events.register("before-call.*.*", _count)
             _clients[key] = made
         return _clients[key]
@@ -139,7 +142,11 @@ def wrapped(what: str) -> Iterator[None]:
             hint="set AWS_PROFILE, add `profile` to the environment in services.toml, or `aws configure`",
         ) from exc
     except botocore.exceptions.ProfileNotFound as exc:
-        raise CredentialsError(f"{what}: {exc}", hint="check `profile` in services.toml") from exc
+        text = str(exc)
+        raise CredentialsError(
+            f"{what}: {text[:1].lower()}{text[1:]}",
+            hint="check AWS_PROFILE and `profile` in services.toml against `aws configure list-profiles`",
+        ) from exc
     except botocore.exceptions.EndpointConnectionError as exc:
         raise ExpresswayError(
             f"{what}: cannot reach {exc.kwargs.get('endpoint_url', 'AWS')}",

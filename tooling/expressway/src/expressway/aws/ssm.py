@@ -4,7 +4,7 @@ seeds them the way the ECS agent and an operator would)."""
 from __future__ import annotations
 
 from expressway.aws.session import client, run
-from expressway.errors import DeployError, NotFoundError
+from expressway.errors import AwsError, DeployError, NotFoundError
 from expressway.registry import Environment
 
 
@@ -23,8 +23,38 @@ class Ssm:
                     hint=f"create it: aws ssm put-parameter --type SecureString --name {name} --value ...",
                 ) from exc
 
+    def exists(self, name: str) -> bool:
+        """Whether parameter `name` exists. Read without decryption: a SecureString's value stays
+        encrypted, so the caller needs ssm:GetParameter but no kms:Decrypt (GetParameter, SSM API
+        reference: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html)."""
+        try:
+            run(f"read parameter {name}", self.api.get_parameter, Name=name, WithDecryption=False)
+        except NotFoundError:
+            return False
+        return True
+
+    def create_secure(self, name: str, value: str) -> bool:
+        """Create parameter `name` as a SecureString holding `value` (never printed), unless it exists:
+        without Overwrite, SSM refuses a second writer with ParameterAlreadyExists, so of two deployers
+        racing the first value stays. True when this call created it."""
+        try:
+            run(
+                f"create parameter {name}",
+                self.api.put_parameter,
+                Name=name,
+                Value=value,
+                Type="SecureString",
+                Overwrite=False,
+            )
+        except AwsError as exc:
+            if exc.code == "ParameterAlreadyExists":
+                return False
+            raise
+        return True
+
     def value(self, name: str) -> str | None:
-        """The decrypted value of parameter `name`, or None when there is no such parameter."""
+        """The decrypted value of parameter `name`, or None when there is no such parameter (the local
+        cloud's demo data reads it; a deploy never needs a secret's value)."""
         try:
             found = run(f"read parameter {name}", self.api.get_parameter, Name=name, WithDecryption=True)
         except NotFoundError:

@@ -7,7 +7,8 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from expressway.console import Console
 from expressway.deploy.history import History, history_json, history_text
 from expressway.deploy.target import Target
 from expressway.deploy.version import git_version
-from expressway.errors import ConfigError, ExpresswayError, UsageError
+from expressway.errors import ConfigError, CredentialsError, ExpresswayError, UsageError
 from expressway.ops.cost import cost_json, cost_text, estimate
 from expressway.ops.destroy import destroy
 from expressway.ops.doctor import doctor, report_json, report_text
@@ -99,7 +100,9 @@ def run(argv: Sequence[str], console: Console, factory: DeployerFactory | None =
         case o.History():
             reg.service(verb.service)
             target = Target(reg, env)
-            records = History(Ledger(target.environment, target.names), env).records(verb.service, verb.limit)
+            with _naming(env):
+                ledger = Ledger(target.environment, target.names)
+                records = History(ledger, env).records(verb.service, verb.limit)
             console.data(history_json(verb.service, env, records) if verb.json else history_text(records))
             return 0
         case o.Logs():
@@ -107,7 +110,8 @@ def run(argv: Sequence[str], console: Console, factory: DeployerFactory | None =
             since = parse_since(verb.since, datetime.now(UTC))
             group = registry.Names.of(reg, env).log_group(verb.service)
             emit = lambda line: console.data(line + "\n")  # noqa: E731
-            tail(Logs(reg.environment(env)), group, since, emit, raw=verb.json, follow=verb.follow)
+            with _naming(env):
+                tail(Logs(reg.environment(env)), group, since, emit, raw=verb.json, follow=verb.follow)
             return 0
         case o.Doctor():
             checks = doctor(Target(reg, env))
@@ -121,6 +125,18 @@ def run(argv: Sequence[str], console: Console, factory: DeployerFactory | None =
             console.data(cost_json(figures) if verb.json else cost_text(figures))
             return 0
     raise UsageError(f"expressway: {type(verb).__name__.lower()} needs no environment")  # not reached
+
+
+@contextmanager
+def _naming(env: str) -> Iterator[None]:
+    """Credential errors inside the block say which environment's credentials are missing (as
+    status and doctor do), unless the message names it already."""
+    try:
+        yield
+    except CredentialsError as exc:
+        if exc.message.startswith(f"environment {env}:") or f" for {env}:" in exc.message:
+            raise
+        raise CredentialsError(f"environment {env}: {exc.message}", hint=exc.hint) from exc
 
 
 def _policy(verb: o.Policy, target: Target) -> dict[str, Any]:

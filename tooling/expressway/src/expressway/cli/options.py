@@ -43,6 +43,7 @@ class Plan(Common):
     targets: Targets = Targets()
     images: tuple[str, ...] = ()
     json: bool = False
+    allow_new_alb: bool = False
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,25 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}", hint=f"`{self.prog} --help` lists what is valid")
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (argparse reports the ValueError's words)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a number of zones; use 1 or more")
+    return value
+
+
+def _allow_new_alb(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--allow-new-alb",
+        action="store_true",
+        help=f"Allow a 26th service in the VPC, which makes Express create a second (paid) ALB{what}.",
+    )
+
+
 def _env(parser: argparse.ArgumentParser, default: str | None = None) -> None:
     what = f"(default: {default})" if default else "(default: $EXPRESSWAY_ENV, else the first)"
     parser.add_argument("--env", default=default, help=f"Environment from services.toml {what}.")
@@ -93,6 +112,7 @@ def build() -> argparse.ArgumentParser:
     _env(plan)
     _images(plan)
     _json(plan, "the plan")
+    _allow_new_alb(plan, " (planned as a create, not blocked)")
 
     deploy = verbs.add_parser("deploy", help="Create or update services and wait until they serve.")
     _targets(deploy, "deploy")
@@ -100,11 +120,7 @@ def build() -> argparse.ArgumentParser:
     _images(deploy)
     deploy.add_argument("--json", action="store_true", help="Emit progress as JSON events.")
     _no_verify(deploy)
-    deploy.add_argument(
-        "--allow-new-alb",
-        action="store_true",
-        help="Allow a 26th service in the VPC, which makes Express create a second (paid) ALB.",
-    )
+    _allow_new_alb(deploy, "")
     _waiting(deploy, 1800.0, "each deployment")
     _lock_wait(deploy)
     deploy.add_argument("--parallel", type=int, default=4, help="Deploy at most this many at once (--all).")
@@ -148,7 +164,9 @@ def build() -> argparse.ArgumentParser:
     _env(cost)
     _json(cost, "the estimate")
     cost.add_argument("--prices", type=Path, help="TOML file whose [prices] replace built-in figures.")
-    cost.add_argument("--zones", type=int, help="Availability zones the ALB spans (default: subnets or 3).")
+    cost.add_argument(
+        "--zones", type=_positive, help="Availability zones the ALB spans (default: subnets or 3)."
+    )
 
     doctor = verbs.add_parser(
         "doctor", help="Check what a first deploy to ENV needs (credentials, network, quotas, ...)."
@@ -227,7 +245,9 @@ def parse(argv: Sequence[str]) -> o.Verb:
         case "validate":
             return o.Validate(**c, json=a.json)
         case "plan":
-            return o.Plan(**c, targets=_targets_of(a), images=tuple(a.image), json=a.json)
+            return o.Plan(
+                **c, targets=_targets_of(a), images=tuple(a.image), json=a.json, allow_new_alb=a.allow_new_alb
+            )
         case "deploy":
             return o.Deploy(
                 **c, targets=_targets_of(a), images=tuple(a.image), json=a.json, verify=not a.no_verify,

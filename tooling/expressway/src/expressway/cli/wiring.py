@@ -51,16 +51,16 @@ def make_deployer(
     local = environment.endpoint is not None
     # The local cloud's IAM is consistent at once: no settle time there.
     base = options or Options(poll=LOCAL_POLL if local else AWS_POLL, iam_settle=0.0 if local else 10.0)
+    allow = isinstance(verb, o.Deploy | o.Plan) and verb.allow_new_alb
     if isinstance(verb, o.Deploy | o.Rollback):
-        allow = isinstance(verb, o.Deploy) and verb.allow_new_alb
         options = dataclasses.replace(
             base,
             timeout=verb.timeout,
             verify=base.verify and verb.verify,
             allow_new_alb=base.allow_new_alb or allow,
         )
-    else:
-        options = base
+    else:  # plan: the same allowance, so it shows what that deploy would do
+        options = dataclasses.replace(base, allow_new_alb=base.allow_new_alb or allow)
     version = git_version(root)
     given = list(verb.images) if isinstance(verb, o.Deploy | o.Plan) else []
     if images is None and not given:

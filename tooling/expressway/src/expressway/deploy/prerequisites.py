@@ -107,10 +107,13 @@ def ensure_service(registry: Registry, env: str, spec: Spec, say: Callable[[str]
     ssm = {var: ref[4:] for var, ref in resolved.secrets.items() if ref.startswith("ssm:")}
     parameters = Ssm(environment)
     for var in resolved.generated:
-        if var in ssm and parameters.value(ssm[var]) is None:
-            # Random, URL-safe, 43 characters (256 bits); never printed, logged or recorded.
-            parameters.put_secure(ssm[var], secrets.token_urlsafe(32))
-            say(f"secret {var}: created SSM parameter {ssm[var]} with a random value")
+        if var in ssm and not parameters.exists(ssm[var]):
+            # Random, URL-safe, 43 characters (256 bits); never printed, logged or recorded. Another
+            # deploy may create it between the two calls: then its value stays and this one is dropped.
+            if parameters.create_secure(ssm[var], secrets.token_urlsafe(32)):
+                say(f"secret {var}: created SSM parameter {ssm[var]} with a random value")
+            else:
+                say(f"secret {var}: SSM parameter {ssm[var]} was created meanwhile by another deploy; kept")
     parameters.check_parameters(ssm)
     if Logs(environment).ensure_group(spec.log_group, spec.log_retention_days, tags):
         say(f"created log group {spec.log_group} ({spec.log_retention_days} days)")

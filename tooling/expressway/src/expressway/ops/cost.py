@@ -6,6 +6,7 @@ import json
 import math
 from dataclasses import asdict, dataclass
 
+from expressway.errors import UsageError
 from expressway.plan.capacity import PER_ALB, alb_month
 from expressway.plan.pricing import Prices
 from expressway.registry import Registry, resolve
@@ -55,6 +56,8 @@ class FleetCost:
 def estimate(registry: Registry, env: str, prices: Prices, zones: int | None = None) -> FleetCost:
     """What `env` costs a month per `prices` (LCU, logs and NAT depend on traffic and are left out)."""
     environment = registry.environment(env)
+    if zones is not None and zones < 1:
+        raise UsageError(f"cost: {zones} zones: an ALB spans at least 1 zone", hint="give --zones 1 or more")
     zones = zones or (len(environment.subnets) if environment.subnets else DEFAULT_AZS)
     public = environment.access == "public"
     month = prices.per_month

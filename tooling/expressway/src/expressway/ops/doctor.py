@@ -82,11 +82,9 @@ def _express(target: Target) -> tuple[Outcome, str, str | None]:
 
 def _network(target: Target) -> tuple[Outcome, str, str | None]:
     net = target.network()
-    return (
-        "ok",
-        f"{net.vpc}: {len(net.subnets)} {target.environment.access} subnets in at least 2 zones",
-        None,
-    )
+    access = target.environment.access
+    zones = f"{len(net.zones)} zones ({', '.join(net.zones)})"
+    return "ok", f"{net.vpc}: {len(net.subnets)} {access} subnets in {zones}", None
 
 
 def _linked(target: Target) -> tuple[Outcome, str, str | None]:

@@ -23,7 +23,13 @@ def parse_since(text: str, now: datetime) -> datetime:
     """`10m`, `2h`, `30s`, `1d` before `now`, or an ISO time; UsageError otherwise."""
     match = _SINCE.match(text.strip())
     if match:
-        return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        try:
+            return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        except OverflowError:  # timedelta and datetime stop at 999999999 days and the year 1
+            raise UsageError(
+                f"--since {text.strip()}: reaches back before the year 1, further than any log",
+                hint="use a shorter duration, e.g. 30d, or a time like 2026-11-26T10:00",
+            ) from None
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
@@ -93,7 +99,7 @@ def tail(
     return the newest millisecond again on the next poll.
     """
     clock = clock or Clock()
-    start = int(since.timestamp() * 1000)
+    start = max(0, int(since.timestamp() * 1000))  # CloudWatch counts from 1970: nothing is older
     shown: set[str] = set()
     count = 0
     while True:

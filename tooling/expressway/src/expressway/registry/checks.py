@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from expressway.registry.forms import ENV_VAR, NAME, SECRET, dotted, short
+from expressway.registry import hostenv
+from expressway.registry.forms import ENV_VAR, NAME, dotted, secret_problem, short
 from expressway.registry.models import Registry, ResolvedService, resolve
 from expressway.registry.names import IAM_ROLE_NAME_MAX, Names
 from expressway.registry.refs import check_references
@@ -60,6 +61,7 @@ def check(registry: Registry, workspace: Workspace | None = None) -> list[str]:
         for var in svc.generate_secrets:
             if var not in {*svc.secrets, *(v for over in svc.environments.values() for v in over.secrets)}:
                 problems.append(f"{where}.generate_secrets: {short(var)} is not one of the service's secrets")
+        problems.extend(_host_variables(registry, name))
         layers: list[str | None] = [None, *svc.environments]
         for layer in layers:
             problems.extend(_check_settings(resolve(registry, name, layer), where, layer))
@@ -89,9 +91,28 @@ def _check_settings(svc: ResolvedService, where: str, env_name: str | None) -> l
                 f"not {short(ref)}"
             )
     for var, ref in svc.secrets.items():
-        if not SECRET.fullmatch(ref):
-            problems.append(
-                f"{at}.{dotted('secrets', var)}: {short(ref)} is not a secret reference; "
-                "use 'ssm:/parameter/name' or a Secrets Manager ARN"
-            )
+        if why := secret_problem(ref):
+            problems.append(f"{at}.{dotted('secrets', var)}: {why}")
+    return problems
+
+
+def _host_variables(registry: Registry, name: str) -> list[str]:
+    """Variables the service's local tasks would get that steer the host rather than the app: those
+    of its base `env` and `secrets` (every environment's tasks get them) and of a local environment's
+    override. An AWS environment's override reaches only its containers, so it may set them."""
+    svc = registry.services[name]
+    where = dotted("services", name)
+    layers: list[tuple[str, dict[str, str], dict[str, str]]] = [(where, svc.env, svc.secrets)]
+    for env_name, over in svc.environments.items():
+        environment = registry.environments.get(env_name)
+        if environment is not None and environment.endpoint is not None:
+            layers.append((f"{where}.{dotted('environments', env_name)}", over.env, over.secrets))
+    problems: list[str] = []
+    for at, env, secrets in layers:
+        for kind, names in (("env", env), ("secrets", secrets)):
+            for var, why in hostenv.refused(names).items():
+                problems.append(
+                    f"{at}.{dotted(kind, var)}: {dotted(name)} may not set it: the local cloud runs the "
+                    f"service as a process of this machine, and {dotted(var)} {why}"
+                )
     return problems

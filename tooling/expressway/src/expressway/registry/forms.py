@@ -11,8 +11,26 @@ import re
 NAME = re.compile(r"\A[a-z][a-z0-9-]*\Z", re.ASCII)
 ENV_VAR = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z", re.ASCII)
 REGION = re.compile(r"\A[a-z]{2}(?:-[a-z]+)+-\d\Z", re.ASCII)
-# An ARN of any partition: `aws`, `aws-cn`, `aws-us-gov`... (docs/aws-facts.md; plan/arns.py)
-SECRET = re.compile(r"\A(?:ssm:/[!-~]+|arn:aws(?:-[a-z]+)*:(?:secretsmanager|ssm):[!-~]+)\Z", re.ASCII)
+# A secret reference becomes an IAM resource (the execution role reads it, the deployer checks or
+# creates it), where `*` and `?` are wildcards and `${...}` a policy variable: so a reference holds
+# only the characters its service allows in a name, and a name is never a pattern.
+# SSM parameter names: "a-zA-Z0-9_.-", "/" between the levels of a hierarchy, at most 15 levels
+# (PutParameter, Name: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html).
+_PARAMETER = r"(?:/[A-Za-z0-9_.-]+){1,15}"
+# Secrets Manager secret names: letters, digits and "/_+=.@-" (CreateSecret, Name:
+# https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html); ECS may follow
+# the ARN with `:json-key:version-stage:version-id` ("Pass Secrets Manager secrets through Amazon ECS
+# environment variables", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html).
+_SM_NAME_CHAR = r"[A-Za-z0-9/_+=.@-]"
+# ARNs of any partition: `aws`, `aws-cn`, `aws-us-gov`... (docs/aws-facts.md; plan/arns.py)
+_SSM_ARN = r"arn:aws(?:-[a-z]+)*:ssm:[a-z0-9-]+:[0-9]{12}:parameter"
+_SECRETS_ARN = r"arn:aws(?:-[a-z]+)*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:"
+SECRET = re.compile(
+    rf"\A(?:ssm:{_PARAMETER}|{_SSM_ARN}{_PARAMETER}"
+    rf"|{_SECRETS_ARN}{_SM_NAME_CHAR}+(?::{_SM_NAME_CHAR}*){{0,3}})\Z",
+    re.ASCII,
+)
+_WILDCARDS = "*?"
 APP = re.compile(r"\A[A-Za-z_][\w.]*:[A-Za-z_]\w*\Z")
 # ECS cluster names: "Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens"
 # (CreateCluster, clusterName: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCluster.html).
@@ -42,6 +60,31 @@ def check_image(value: str) -> str:
     if len(value) > 255 or not IMAGE.fullmatch(value):
         raise ValueError(f"{short(value)} is not an image reference; use e.g. 'python:3.12-slim'")
     return value
+
+
+def secret_problem(ref: str) -> str | None:
+    """Why `ref` is not a secret reference (None when it is one): which service it names and what
+    that service allows, or the wildcard it holds."""
+    if SECRET.fullmatch(ref):
+        return None
+    service = "SSM parameter" if ref.startswith("ssm:") or ":ssm:" in ref else "Secrets Manager secret"
+    if not ref.startswith(("ssm:", "arn:")):
+        return f"{short(ref)} is not a secret reference; use 'ssm:/parameter/name' or a Secrets Manager ARN"
+    if wildcard := next((c for c in ref if c in _WILDCARDS), None):
+        return (
+            f"{short(ref)} holds the wildcard {wildcard!r}, which the IAM policies made from it would read "
+            f"as every {service} it matches; name exactly one"
+        )
+    if service == "SSM parameter":
+        return (
+            f"{short(ref)} is not an SSM parameter reference; use 'ssm:/level/name' (or its ARN): "
+            "letters, digits, '_', '.' and '-', with '/' between at most 15 levels"
+        )
+    return (
+        f"{short(ref)} is not a Secrets Manager secret ARN; use "
+        "'arn:<partition>:secretsmanager:<region>:<account>:secret:<name>', a name of letters, digits "
+        "and '/_+=.@-'"
+    )
 
 
 def short(value: object) -> str:

@@ -6,7 +6,7 @@ import difflib
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from expressway.errors import UsageError
 from expressway.registry.forms import APP, CLUSTER, FOLDER, KEY_BYTES, REGION, check_image, short
@@ -72,6 +72,12 @@ class Environment(_Strict):
     log_retention_days: int = Field(
         30, description="Retention of every service's log group, in days CloudWatch Logs accepts."
     )
+    _name: str = PrivateAttr("")  # its key in [environments], set by the Registry that holds it
+
+    @property
+    def name(self) -> str:
+        """The environment's name in services.toml (an environment made alone: its region)."""
+        return self._name or f"region {self.region}"
 
     @field_validator("region")
     @classmethod
@@ -221,6 +227,11 @@ class Registry(_Strict):
     environments: dict[str, Environment] = Field(min_length=1)
     tables: dict[str, Table] = Field(default_factory=dict)
     services: dict[str, Service] = Field(min_length=1)
+
+    def model_post_init(self, _context: Any, /) -> None:
+        # Errors about AWS sessions name the environment; only the registry knows its name.
+        for name, environment in self.environments.items():
+            environment._name = name
 
     def environment(self, name: str) -> Environment:
         """The environment called `name`, or a UsageError that suggests the closest one."""
