@@ -27,13 +27,16 @@ import httpx
 import pytest
 from harness.processes import child, free_port, python
 
-from expressway.aws import session
+from expressway.aws import local_state, session
 from expressway.deploy.deployer import Deployer, Options
 from expressway.deploy.fleet import Operator
 from expressway.deploy.waiting import HttpProber
 from expressway.images.source import GivenImages
-from expressway.registry import Registry, load
+from expressway.plan.arns import Arns
+from expressway.plan.policies import boundary_policy
+from expressway.registry import Names, Registry, load
 from expressway.testing import IMAGE, VERSION, FakeService
+from localcloud.emulation.testing import publish_state
 from reliability.deploying import INSTANT, emulated_aws
 from reliability.figures import Figures
 
@@ -130,8 +133,14 @@ def test_a_deploy_whose_renewals_fail_stops_before_its_next_change_and_the_next_
 
 
 @pytest.fixture
-def emulator() -> Iterator[str]:
-    """The Express Mode emulation served on loopback, shared by the deploying processes."""
+def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The Express Mode emulation served on loopback, shared by the deploying processes. It accepts
+    any key (the deploy lock is under test here, not IAM): expressway finds the session's state file
+    as it would for `expressway dev`, and acts as its developer identity."""
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    monkeypatch.setenv("EXPRESSWAY_STATE_DIR", str(state))
+    monkeypatch.setenv(local_state.IDENTITY_VAR, "developer")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
 
@@ -143,8 +152,15 @@ def emulator() -> Iterator[str]:
 
     # Real AWS holds its managed policies (a deploy attaches two); no instance needs moto's AMIs.
     tuning = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
-    argv = [python(), "-m", "localcloud.server", "--port", str(port)]
+    argv = [python(), "-m", "localcloud.server", "--port", str(port), "--no-auth"]
     with child(argv, ready=ready, what="emulator", env={**os.environ, **tuning}):
+        publish_state(url)
+        iam = boto3.client("iam", endpoint_url=url, region_name="eu-west-1")
+        registry = load(ROOT / "services.toml")
+        names = Names.of(registry, "local")
+        arns = Arns("aws", "eu-west-1", "123456789012")
+        document = json.dumps(boundary_policy(registry, "local", arns))
+        iam.create_policy(PolicyName=names.boundary_policy, Path=names.role_path, PolicyDocument=document)
         yield url
 
 
