@@ -30,6 +30,7 @@ def test_an_account_ready_for_a_first_deploy_passes(aws: None, registry_file: Pa
     assert outcomes["credentials"] == outcomes["network"] == outcomes["secrets"] == "ok"
     assert outcomes["fargate quota"] == outcomes["shared alb"] == outcomes["express mode"] == "ok"
     assert outcomes["permissions"] in ("ok", "skip")  # moto has no IAM policy simulator
+    assert outcomes["permissions boundary"] == "ok"
     creds = next(c for c in report["checks"] if c["name"] == "credentials")
     assert "partition aws" in creds["detail"]
 
@@ -47,6 +48,40 @@ def test_a_missing_secret_and_a_small_quota_fail_with_hints(aws: None, registry_
     )
     assert "FAIL fargate quota: the fleet needs up to 14 vCPUs; the quota is 6" in out
     assert out.count("hint:") >= 2
+
+
+BOUNDARY = "arn:aws:iam::123456789012:policy/expressway/homestack/prod/homestack-prod-boundary"
+
+
+def test_a_missing_or_stale_boundary_fails_with_the_administrators_command(
+    aws: None, registry_file: Path
+) -> None:
+    registry_file.write_text(registry_text({"tables": {"events": {"partition_key": "id"}}}))
+    code, out, _ = _doctor(registry_file, "--env", "prod")
+    assert code == 1
+    assert "FAIL permissions boundary: the permissions boundary homestack-prod-boundary differs" in out
+    assert f"aws iam create-policy-version --policy-arn {BOUNDARY}" in out
+
+    boto3.client("iam").delete_policy(PolicyArn=BOUNDARY)
+    code, out, _ = _doctor(registry_file, "--env", "prod")
+    assert code == 1
+    assert f"FAIL permissions boundary: the roles' permissions boundary {BOUNDARY} does not exist" in out
+    assert (
+        "aws iam create-policy --path /expressway/homestack/prod/ --policy-name homestack-prod-boundary"
+        in out
+    )
+
+
+def test_a_deploy_without_the_boundary_stops_before_it_makes_a_role(aws: None, registry_file: Path) -> None:
+    boto3.client("iam").delete_policy(PolicyArn=BOUNDARY)
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["--registry", str(registry_file), "deploy", "sensors", "--env", "prod", "--image", "nginx:1"]
+    code = main(argv, Console(out, err))
+    assert code == 1
+    assert f"error: deploy prod: the roles' permissions boundary {BOUNDARY} does not exist" in err.getvalue()
+    assert "hint: expressway policy --env prod --boundary > boundary.json" in err.getvalue()
+    roles = [r["RoleName"] for r in boto3.client("iam").list_roles()["Roles"]]
+    assert not [r for r in roles if r.startswith("homestack-prod")]
 
 
 def test_without_credentials_it_fails_naming_the_environment(

@@ -56,29 +56,42 @@ def ensure_shared(registry: Registry, env: str, arns: Arns, say: Callable[[str],
     return bool(linked or changed)
 
 
-def check_boundary(iam: Iam, registry: Registry, env: str, arns: Arns, say: Callable[[str], None]) -> None:
-    """The environment's permissions boundary must exist before any role is made under it (IAM
-    refuses a CreateRole that names a missing boundary); one older than services.toml is a warning:
-    a new table or secret stays out of reach of the tasks until an administrator updates it."""
+def boundary_problem(iam: Iam, registry: Registry, env: str, arns: Arns) -> tuple[bool, str, str] | None:
+    """None when the environment's permissions boundary exists and says what services.toml needs;
+    else (missing, what is wrong, the administrator's fix)."""
     names = Names.of(registry, env)
     arn = arns.policy(names.boundary_policy, names.role_path)
-    wanted = policies.boundary_policy(registry, env, arns)
     found = iam.policy_document(arn)
     command = f"expressway policy --env {env} --boundary > boundary.json"
     if found is None:
-        raise ExpresswayError(
-            f"deploy {env}: the roles' permissions boundary {arn} does not exist: an administrator "
-            "creates it once per environment",
-            hint=f"{command}; aws iam create-policy --path {names.role_path} --policy-name "
+        return (
+            True,
+            f"the roles' permissions boundary {arn} does not exist: an administrator creates it once "
+            "per environment",
+            f"{command}; aws iam create-policy --path {names.role_path} --policy-name "
             f"{names.boundary_policy} --policy-document file://boundary.json",
         )
-    if found != wanted:
-        say(
-            f"warning: the permissions boundary {names.boundary_policy} differs from services.toml: "
-            f"tasks are held to the old one. An administrator updates it: {command}; aws iam "
-            f"create-policy-version --policy-arn {arn} --policy-document file://boundary.json "
-            "--set-as-default"
+    if found != policies.boundary_policy(registry, env, arns):
+        return (
+            False,
+            f"the permissions boundary {names.boundary_policy} differs from services.toml: tasks are "
+            "held to the old one (a new table or secret stays out of their reach)",
+            f"{command}; aws iam create-policy-version --policy-arn {arn} --policy-document "
+            "file://boundary.json --set-as-default",
         )
+    return None
+
+
+def check_boundary(iam: Iam, registry: Registry, env: str, arns: Arns, say: Callable[[str], None]) -> None:
+    """The boundary must exist before any role is made under it (IAM refuses a CreateRole that names
+    a missing boundary); one older than services.toml is a warning."""
+    problem = boundary_problem(iam, registry, env, arns)
+    if problem is None:
+        return
+    missing, what, hint = problem
+    if missing:
+        raise ExpresswayError(f"deploy {env}: {what}", hint=hint)
+    say(f"warning: {what}. An administrator updates it: {hint}")
 
 
 def ensure_service(registry: Registry, env: str, spec: Spec, say: Callable[[str], None]) -> bool:

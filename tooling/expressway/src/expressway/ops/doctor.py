@@ -17,6 +17,7 @@ from expressway.aws.ecs import Ecs
 from expressway.aws.iam import Iam
 from expressway.aws.servicequotas import ServiceQuotas
 from expressway.aws.ssm import Ssm
+from expressway.deploy.prerequisites import boundary_problem
 from expressway.deploy.target import Target
 from expressway.errors import AwsError, DeployError, ExpresswayError
 from expressway.plan import capacity
@@ -57,6 +58,7 @@ def doctor(target: Target) -> list[Check]:
         _run("network", lambda: _network(target)),
         _run("service-linked roles", lambda: _linked(target)),
         _run("permissions", lambda: _permissions(target, arns)),
+        _run("permissions boundary", lambda: _boundary(target, arns)),
         _run("secrets", lambda: _secrets(target)),
         _run("repositories", lambda: _repositories(target)),
         _run("fargate quota", lambda: _quota(target)),
@@ -64,8 +66,8 @@ def doctor(target: Target) -> list[Check]:
     ]
 
 
-_NAMES = ("credentials", "express mode", "network", "service-linked roles", "permissions", "secrets",
-          "repositories", "fargate quota", "shared alb")  # fmt: skip
+_NAMES = ("credentials", "express mode", "network", "service-linked roles", "permissions",
+          "permissions boundary", "secrets", "repositories", "fargate quota", "shared alb")  # fmt: skip
 
 
 def _credentials(target: Target) -> tuple[Outcome, str, str | None]:
@@ -109,6 +111,14 @@ def _permissions(target: Target, arns: Arns) -> tuple[Outcome, str, str | None]:
         hint = f"attach the policy `expressway policy --env {target.env}` prints to the deploying identity"
         return "FAIL", f"not allowed: {shown}", hint
     return "ok", f"all {len(actions)} actions of `expressway policy` are allowed", None
+
+
+def _boundary(target: Target, arns: Arns) -> tuple[Outcome, str, str | None]:
+    """The boundary every execution and task role is made with: an administrator's one-time step."""
+    problem = boundary_problem(Iam(target.environment), target.registry, target.env, arns)
+    if problem is not None:
+        return "FAIL", problem[1], problem[2]
+    return "ok", f"{target.names.boundary_policy} says what services.toml needs", None
 
 
 def _secrets(target: Target) -> tuple[Outcome, str, str | None]:
