@@ -30,7 +30,7 @@ READY = re.compile(r"^dev: ready: open (\S+) .*$", re.M)
 TABLE_ROW = re.compile(r"^(\w+) +(http://\S+\.localhost:\d+) ", re.M)
 BROKEN = """
 [services.broken]                        # e2e: a service whose health path does not exist
-path = "services/sensors"                # the sensors code again, with a health path it lacks
+path = "e2e/broken"                      # the sensors code again, with a health path it lacks
 app = "homestack_sensors.app:app"
 port = 8000
 health = "/nope"
@@ -152,6 +152,16 @@ def copy_workspace(target: Path) -> None:
         if source.is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
+    # the sensors code again as a workspace member of its own, for a service that cannot deploy
+    broken = target / "e2e" / "broken"
+    shutil.copytree(target / "services" / "sensors", broken)
+    project = broken / "pyproject.toml"
+    project.write_text(
+        project.read_text().replace('name = "homestack-sensors"', 'name = "homestack-broken"', 1)
+    )
+    root = target / "pyproject.toml"
+    members = 'members = ["libs/*", "services/*", "tooling/*"'
+    root.write_text(root.read_text().replace(members, f'{members}, "e2e/broken"', 1))
     (target / "services.toml").write_text((target / "services.toml").read_text() + BROKEN)
     git(target, "init", "-q")
     git(target, "add", "-A")
