@@ -79,8 +79,12 @@ def _regional(call: Call, service: str, resource: str) -> str:
 
 
 def _tags(raw: Any, key: str = "key", value: str = "value") -> dict[str, list[str]]:
-    """aws:RequestTag/<k> and aws:TagKeys for the tags a create sets."""
-    tags = {str(t.get(key)): str(t.get(value, "")) for t in raw or () if isinstance(t, Mapping)}
+    """aws:RequestTag/<k> and aws:TagKeys for the tags a create sets: a list of {key, value} objects
+    (ECS, DynamoDB, IAM) or a plain map (CloudWatch Logs)."""
+    if isinstance(raw, Mapping):
+        tags = {str(k): str(v) for k, v in raw.items()}
+    else:
+        tags = {str(t.get(key)): str(t.get(value, "")) for t in raw or () if isinstance(t, Mapping)}
     context: dict[str, list[str]] = {f"aws:RequestTag/{k}": [v] for k, v in tags.items()}
     if tags:
         context["aws:TagKeys"] = list(tags)
@@ -216,19 +220,11 @@ def _logs(call: Call) -> list[Request]:
         return [Request(f"logs:{op}", _regional(call, "logs", f"log-group:{group}:log-stream:{stream}"))]
     if op in _LOG_GROUP_ACTIONS and group:
         return [
-            Request(f"logs:{op}", _regional(call, "logs", f"log-group:{group}"), _tags_map(p.get("tags")))
+            Request(f"logs:{op}", _regional(call, "logs", f"log-group:{group}"), _tags(p.get("tags")))
         ]
     if op in ("TagResource", "UntagResource", "ListTagsForResource"):
         return [Request(f"logs:{op}", str(p.get("resourceArn") or "*").removesuffix(":*"))]
     return []
-
-
-def _tags_map(raw: Any) -> dict[str, list[str]]:
-    tags = {str(k): str(v) for k, v in (raw or {}).items()} if isinstance(raw, Mapping) else {}
-    context: dict[str, list[str]] = {f"aws:RequestTag/{k}": [v] for k, v in tags.items()}
-    if tags:
-        context["aws:TagKeys"] = list(tags)
-    return context
 
 
 def _ssm(call: Call) -> list[Request]:
