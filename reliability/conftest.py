@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from expressway.registry import Registry, load
+from reliability.deploying import emulated_aws
 from reliability.figures import Figures
 from reliability.fleet import AWS_ENV, Fleet, running_fleet
 
@@ -59,3 +61,16 @@ def fleet(tmp_path_factory: pytest.TempPathFactory, figures: Figures) -> Iterato
     with running_fleet(logs) as running:
         figures.note(f"DynamoDB: {running.engine} on loopback")
         yield running
+
+
+@pytest.fixture
+def registry() -> Registry:
+    """The repository's own services.toml."""
+    return load(Path(__file__).resolve().parents[1] / "services.toml")
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """A fresh emulated account (Express Mode on moto, in process) for deploys under test."""
+    with emulated_aws():
+        yield

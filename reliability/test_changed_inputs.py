@@ -7,7 +7,6 @@ it reaches, and a change to none of those redeploys nothing. `destroy` leaves a 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from expressway.images.source import GivenImages
 from expressway.ops.destroy import destroy
 from expressway.registry import Registry, load
 from expressway.testing import IMAGE, FakeService, copy_checkout
-from reliability.deploying import INSTANT, deployer, emulated_aws
+from reliability.deploying import INSTANT, deployer
 from reliability.figures import Figures
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -160,12 +159,6 @@ def test_a_change_that_reaches_no_image_or_request_redeploys_nothing(
     detector = ChangeDetector(repo, load(repo / "services.toml"), "prod")
     decisions = decide_all(detector, dict.fromkeys(SERVICES, deployed), {})
     assert [d.reason for d in decisions if d.changed] == []
-
-
-@pytest.fixture
-def aws() -> Iterator[None]:
-    with emulated_aws():
-        yield
 
 
 @pytest.mark.usefixtures("aws")

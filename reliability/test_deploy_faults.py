@@ -5,7 +5,7 @@ orphaned), a deployment that rolls back (reason shown, old revision kept), and C
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,17 +40,6 @@ class CrashBeforeChange:
             self.seen += 1
             if self.seen == self.crash_at + 1:
                 raise Crash(event_name)
-
-
-@pytest.fixture
-def registry() -> Registry:
-    return load(ROOT / "services.toml")
-
-
-@pytest.fixture
-def aws() -> Iterator[None]:
-    with emulated_aws():
-        yield
 
 
 def _changes() -> list[str]:

@@ -4,7 +4,6 @@ random value on the first deploy, reaching every task as an ECS secret, and neve
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,21 +11,10 @@ import boto3
 import pytest
 
 from expressway.deploy.fleet import Operator
-from expressway.registry import Registry, load, resolve
-from reliability.deploying import deployer, emulated_aws
+from expressway.registry import Registry, resolve
+from reliability.deploying import deployer
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def registry() -> Registry:
-    return load(ROOT / "services.toml")
-
-
-@pytest.fixture
-def aws() -> Iterator[None]:
-    with emulated_aws():
-        yield
 
 
 @pytest.mark.usefixtures("aws")

@@ -15,19 +15,17 @@ conditional PutItem: a transaction would cost it twice the write capacity for no
 from __future__ import annotations
 
 import logging
-import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from homestack_sensordata.attribute_values import Key, key_of
-from homestack_sensordata.retry import Attempts, RetryPolicy, failure_reason, is_retryable
+from homestack_sensordata.retry import RetriedTable, failure_reason, is_retryable
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 logger = logging.getLogger("homestack.writer")
@@ -55,20 +53,8 @@ class Puts:
         self.failed.update(other.failed)
 
 
-class History:
+class History(RetriedTable):
     """Conditional puts of readings-table items, retried within a deadline; thread-safe."""
-
-    def __init__(
-        self,
-        client: DynamoDBClient,
-        table: str,
-        policy: RetryPolicy,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._client, self._table, self._policy = client, table, policy
-        self._clock, self._sleep = clock, sleep
 
     def put(self, items: list[dict[str, Any]], deadline: float) -> Puts:
         """Put `items` (at most TRANSACT_LIMIT, distinct keys) unless their key is already stored."""
@@ -78,7 +64,7 @@ class History:
         pending = items
         token = uuid.uuid4().hex  # the same token on a retry: DynamoDB applies a transaction once
         reason, retryable = "not attempted: no time was left", True
-        attempts = Attempts(self._policy, deadline, clock=self._clock, sleep=self._sleep)
+        attempts = self._attempts(deadline)
         for attempt in attempts:
             try:
                 with attempts.timeout():
@@ -120,7 +106,7 @@ class History:
         outcome = Puts()
         key = key_of(item)
         reason, retryable = "not attempted: no time was left", True
-        attempts = Attempts(self._policy, deadline, clock=self._clock, sleep=self._sleep)
+        attempts = self._attempts(deadline)
         for attempt in attempts:
             try:
                 with attempts.timeout():

@@ -139,3 +139,23 @@ def read_timeout(seconds: float) -> Iterator[None]:
         yield
     finally:
         _per_thread.read_timeout = previous
+
+
+class RetriedTable:
+    """One table's writes, each retried under a policy within a deadline (what the readings history
+    and the snapshots share); thread-safe."""
+
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table: str,
+        policy: RetryPolicy,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client, self._table, self._policy = client, table, policy
+        self._clock, self._sleep = clock, sleep
+
+    def _attempts(self, deadline: float) -> Attempts:
+        return Attempts(self._policy, deadline, clock=self._clock, sleep=self._sleep)

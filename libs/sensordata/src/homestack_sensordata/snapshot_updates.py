@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from homestack_sensordata.attribute_values import number
 from homestack_sensordata.models import UNITS, Reading, format_ts
-from homestack_sensordata.retry import Attempts, RetryPolicy, failure_reason, is_retryable
+from homestack_sensordata.retry import RetriedTable, failure_reason, is_retryable
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+    pass
 
 logger = logging.getLogger("homestack.writer")
 
@@ -37,20 +36,8 @@ def newest_per_sensor(readings: Iterable[Reading]) -> list[Reading]:
     return list(newest.values())
 
 
-class Snapshots:
+class Snapshots(RetriedTable):
     """Conditional updates of the sensors table, retried within a deadline; thread-safe."""
-
-    def __init__(
-        self,
-        client: DynamoDBClient,
-        table: str,
-        policy: RetryPolicy,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._client, self._table, self._policy = client, table, policy
-        self._clock, self._sleep = clock, sleep
 
     def update(self, reading: Reading, deadline: float) -> tuple[str, bool] | None:
         """Move the sensor's snapshot to `reading` unless it already holds a reading as new; None when
@@ -67,7 +54,7 @@ class Snapshots:
             values[":name"] = {"S": reading.name}
             update += ", #name = :name"
         failed = ("not attempted: no time was left", True)
-        attempts = Attempts(self._policy, deadline, clock=self._clock, sleep=self._sleep)
+        attempts = self._attempts(deadline)
         for attempt in attempts:
             try:
                 with attempts.timeout():
