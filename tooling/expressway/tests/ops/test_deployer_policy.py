@@ -143,6 +143,8 @@ def test_tables_are_granted_by_name_never_another_environments(registry_file: Pa
     table = "arn:aws:dynamodb:eu-west-1:123456789012:table/homestack-prod"
     assert _decide(policy, "dynamodb:UpdateTimeToLive", f"{table}-readings") == "allow"
     assert _decide(policy, "dynamodb:UpdateTimeToLive", f"{table}-eu-readings") != "allow"
+    assert _decide(policy, "dynamodb:CreateTable", f"{table}-expressway") == "allow"  # locks and records
+    assert _decide(policy, "dynamodb:CreateTable", f"{table}-eu-expressway") != "allow"
 
 
 def test_the_boundary_holds_the_environments_tables_logs_images_and_secrets_only(registry_file: Path) -> None:

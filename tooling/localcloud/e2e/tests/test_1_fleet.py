@@ -113,6 +113,15 @@ def test_status_shows_the_local_fleet_as_the_deployer_sees_it(cloud: Cloud) -> N
         assert service in result.stdout
 
 
+def test_doctor_passes_against_the_running_local_cloud_as_the_deployer(cloud: Cloud) -> None:
+    result = cloud.cli("doctor", "--env", "local")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "FAIL" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("ok ") and " permissions boundary: " in line for line in lines), lines
+
+
 def test_the_logs_of_a_service_come_from_cloudwatch(cloud: Cloud) -> None:
     def printed() -> list[str]:
         result = cloud.cli("logs", "sensors", "--env", "local", "--since", "5m")

@@ -116,10 +116,12 @@ def deployer_policy(registry: Registry, env: str, arns: Arns) -> dict[str, Any]:
         # The shared ALB's capacity counts every Express service of the region, in any cluster.
         _allow("CountExpressServices", ["ecs:DescribeServices"], [arns.regional("ecs", "service/*")]),
         _allow("ListClustersAndServices", ["ecs:ListClusters", "ecs:ListServices", "ecs:ListTasks"], "*"),
+        # Reads also by bare name: before a role exists, its path is unknown to IAM, and a read of a
+        # role that does not exist yet is how a deploy learns it must create it.
         _allow(
             "ReadRoles",
             ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies"],
-            [bounded, infrastructure],
+            [bounded, infrastructure, arns.role(f"{names.prefix}-*")],
         ),
         _allow(
             "BoundedRoles",
@@ -163,7 +165,9 @@ def deployer_policy(registry: Registry, env: str, arns: Arns) -> dict[str, Any]:
                 "dynamodb:TagResource",
                 "dynamodb:UpdateTimeToLive",
             ],
-            [arns.table(names.table(key)) for key in sorted(registry.tables)],
+            # the registry's tables and the operations table (locks and deploy records), by name
+            [arns.table(names.table(key)) for key in sorted(registry.tables)]
+            + [arns.table(names.ledger_table)],
         ),
         _allow(
             "DeployLocksAndRecords",

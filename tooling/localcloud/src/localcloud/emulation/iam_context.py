@@ -219,9 +219,7 @@ def _logs(call: Call) -> list[Request]:
         stream = str(p.get("logStreamName") or "*")
         return [Request(f"logs:{op}", _regional(call, "logs", f"log-group:{group}:log-stream:{stream}"))]
     if op in _LOG_GROUP_ACTIONS and group:
-        return [
-            Request(f"logs:{op}", _regional(call, "logs", f"log-group:{group}"), _tags(p.get("tags")))
-        ]
+        return [Request(f"logs:{op}", _regional(call, "logs", f"log-group:{group}"), _tags(p.get("tags")))]
     if op in ("TagResource", "UntagResource", "ListTagsForResource"):
         return [Request(f"logs:{op}", str(p.get("resourceArn") or "*").removesuffix(":*"))]
     return []
