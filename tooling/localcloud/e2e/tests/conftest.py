@@ -163,6 +163,7 @@ def copy_workspace(target: Path) -> None:
     members = 'members = ["libs/*", "services/*", "tooling/*"'
     root.write_text(root.read_text().replace(members, f'{members}, "e2e/broken"', 1))
     (target / "services.toml").write_text((target / "services.toml").read_text() + BROKEN)
+    subprocess.run(["uv", "lock", "--quiet"], cwd=target, check=True)  # as `expressway new` does
     git(target, "init", "-q")
     git(target, "add", "-A")
     git(target, "commit", "-q", "-m", "fleet")

@@ -44,7 +44,10 @@ def test_a_table_the_task_role_lacks_is_access_denied_in_the_services_logs(cloud
         with web(cloud) as client:
             answer = client.post(cloud.url("ingest", "/readings"), json=reading,
                                  headers={"X-API-Key": ingest_key(cloud)})  # fmt: skip
-        assert answer.status_code == 503, answer.text
+        # A missing permission is a fault no retry fixes: 500 with the reason, never 503 + Retry-After.
+        assert answer.status_code == 500, answer.text
+        [refused] = answer.json()["not_stored"]
+        assert (refused["retryable"], "AccessDeniedException" in refused["reason"]) == (False, True)
 
         def denied() -> list[str]:
             logs = cloud.cli("logs", "ingest", "--env", "local", "--since", "5m")

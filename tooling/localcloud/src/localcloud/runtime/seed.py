@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from homestack_ingest.simulate import Config, Sender, Summary
-from homestack_ingest.simulation import make_sensors
+from homestack_ingest.simulated_sensors import make_sensors
 
 
 async def main(url: str, count: int, days: float, step: float) -> int:
