@@ -9,6 +9,7 @@ from typing import Any
 import moto
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.base_backend import BackendDict
+from moto.dynamodb.responses import DynamoHandler
 from moto.ec2.models import EC2Backend
 from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.responses import EC2ContainerServiceResponse
@@ -88,12 +89,29 @@ def install() -> None:
         _wrap(ServiceQuotasBackend, "get_service_quota", quotas.get_service_quota)
         _wrap(IAMBackend, "create_service_linked_role", service_linked.create_service_linked_role)
         _wrap(EC2Backend, "create_default_vpc", default_vpc.create_default_vpc)
+        _wrap(DynamoHandler, "call_action", _one_at_a_time)
         paths: dict[str, Any] = moto_api_urls.url_paths
         paths.setdefault("{0}" + control.CONFIG_PATH, control.config_endpoint)
         paths.setdefault("{0}" + control.FAULTS_PATH, control.faults_endpoint)
         paths.setdefault("{0}" + control.IDENTITIES_PATH, control.identities_endpoint)
         paths.setdefault("{0}" + control.IAM_PATH, control.iam_endpoint)
         paths.setdefault("{0}" + agent.AGENT_PATH, agent.endpoint)
+
+
+_DYNAMODB = threading.Lock()
+
+
+def _one_at_a_time(original: Any) -> Any:
+    """DynamoDB requests one at a time: moto's TransactWriteItems deep-copies every table to roll back
+    with, and a write landing meanwhile (two tasks of ingest, the seed) crashes the copy with
+    "dictionary changed size during iteration". DynamoDB itself isolates transactions per item
+    ("Isolation levels for DynamoDB transactions", DynamoDB Developer Guide)."""
+
+    def call_action(self: Any) -> Any:
+        with _DYNAMODB:
+            return original(self)
+
+    return call_action
 
 
 def _wrap(cls: type, name: str, wrapper: Any) -> None:
