@@ -156,9 +156,8 @@ def copy_workspace(target: Path) -> None:
     broken = target / "e2e" / "broken"
     shutil.copytree(target / "services" / "sensors", broken)
     project = broken / "pyproject.toml"
-    project.write_text(
-        project.read_text().replace('name = "homestack-sensors"', 'name = "homestack-broken"', 1)
-    )
+    text = project.read_text().replace('name = "homestack-sensors"', 'name = "homestack-broken"', 1)
+    project.write_text(text + '\n[tool.uv.build-backend]\nmodule-name = "homestack_sensors"\n')
     root = target / "pyproject.toml"
     members = 'members = ["libs/*", "services/*", "tooling/*"'
     root.write_text(root.read_text().replace(members, f'{members}, "e2e/broken"', 1))
