@@ -8,7 +8,8 @@ wait for the deployment -> verify the new version answers.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -18,8 +19,8 @@ from expressway.deploy import prerequisites as support
 from expressway.deploy.target import Target
 from expressway.deploy.verify import verify
 from expressway.deploy.waiting import Clock, Deadline, Prober
-from expressway.deploy.watch import find_deployment, settle
-from expressway.errors import AwsError, DeployError
+from expressway.deploy.watch import find_deployment, report, settle
+from expressway.errors import AwsError, DeployError, ExpresswayError
 from expressway.images.source import ImageSource
 from expressway.plan import capacity
 from expressway.plan.desired import Facts, Spec, spec, update_request
@@ -27,6 +28,7 @@ from expressway.plan.live import LiveService
 from expressway.plan.pricing import estimate_prices
 from expressway.plan.steps import Plan, Step, plan_service
 from expressway.registry import Registry
+from expressway.registry.names import TAG_PROJECT
 from expressway.registry.refs import dependencies, deploy_order
 
 
@@ -95,8 +97,9 @@ class Deployer:
         self._urls: dict[str, str] = {}
         self._shared = threading.Lock()
         self._shared_done = False
-        self._iam_changed = False
-        self._placed: int | None = None
+        self._preflown = False
+        self._iam_changed_at: float | None = None  # clock.monotonic() of this run's latest IAM change
+        self._placed: int | None = None  # services on the shared ALB, counting this run's creates
 
     def facts(self) -> Facts:
         """Account, region and the one subnet list, looked up once per run."""
@@ -136,9 +139,9 @@ class Deployer:
         """What deploying `keys` would do, without changing anything."""
         steps = []
         for key in deploy_order(self.registry, keys):
-            observed = self.target.observe_for_change(key)
+            observed = self.observe(key)
             desired = (pinned or {}).get(key) or self.spec_for(key, observed, planning=True)
-            steps.append(plan_service(key, desired.request, observed))
+            steps.append(self._step(key, desired, observed))
         if not any(step.action == "create" for step in steps):
             return Plan(self.env, tuple(steps))
         placed, slots = capacity.place_creates(
@@ -157,6 +160,11 @@ class Deployer:
                 self._placed = self.target.services_on_alb()
             return self._placed
 
+    def empty_vpc(self) -> bool:
+        """True while no Express service stands on this environment's shared ALB (this run's failed
+        creates that left nothing behind do not count)."""
+        return self.alb_used() == 0
+
     def _spill_hint(self) -> str:
         prices = estimate_prices(self.environment.region)
         return capacity.spill_hint(self.environment, len(self.facts().subnets), prices)
@@ -164,9 +172,21 @@ class Deployer:
     def prepare(self, key: str, pinned: Spec | None = None) -> Prepared:
         """What deploying `key` will do; `pinned` deploys a recorded spec as it was (rollback)."""
         self.facts()
-        observed = self.target.observe_for_change(key)
+        observed = self.observe(key)
         desired = pinned or self.spec_for(key, observed, planning=False)
-        return Prepared(key, observed, desired, plan_service(key, desired.request, observed))
+        return Prepared(key, observed, desired, self._step(key, desired, observed))
+
+    def _step(self, key: str, desired: Spec, observed: LiveService | None) -> Step:
+        """The plan step; a create also names the other projects' services that share its tags."""
+        step = plan_service(key, desired.request, observed)
+        if step.action == "create":
+            for other in self.target.namesakes(key):
+                project = (other.tags or {}).get(TAG_PROJECT, "?")
+                self.say(
+                    f"{key}: note: cluster {self.names.cluster} also holds {other.name}, project "
+                    f"{project}'s {key}; it is not this project's and is left as it is"
+                )
+        return step
 
     def deploy(self, key: str, pinned: Spec | None = None) -> Outcome:
         """Deploy one service and return where it serves; DeployError when it does not."""
@@ -174,53 +194,110 @@ class Deployer:
 
     def apply(self, prepared: Prepared, guard: Callable[[], None] = lambda: None) -> Outcome:
         """Run a prepared deploy: prerequisites, create or update, wait, verify. `guard` is called
-        before each AWS change and raises to stop the deploy there (the fleet: the lock is lost)."""
+        before each AWS change and raises to stop the deploy there (the fleet: the lock is lost).
+
+        Every failure once the service exists carries the service's last log lines and recent ECS
+        events (`watch.report`), whichever step it ends: the update call, finding the deployment,
+        waiting for it, or the health check."""
         key, observed, desired, step = prepared.key, prepared.observed, prepared.spec, prepared.step
         if step.action == "blocked":
             raise DeployError(f"deploy {key}: {step.reason}", hint=step.hint)
         if step.action == "no-change":
             assert observed is not None
             group = observed.active.log_group if observed.active else None
-            deployment = self._settle(key, observed.current_deployment, group, None)
-            url = self._verify(key, observed, prepared.version)
+            with self._reported(key, group):
+                deployment = self._settle(key, observed.current_deployment, None, earlier=True)
+                url = self._verify(key, observed, prepared.version)
             self.say(f"{key}: up to date ({url})")
             return Outcome(key, "no-change", url, deployment)
-        if step.action == "create":
-            self._check_capacity(key)
+        self.preflight()
+        previous = observed.current_deployment if observed else None
+        started = datetime.now(UTC) - timedelta(seconds=5)
+        creating = step.action == "create"
+        current = self._create(key, step, desired, guard) if creating else None
+        if not creating:
+            self._prerequisites(key, desired, guard)
+        with self._reported(key, desired.log_group):
+            if not creating:  # the service exists: a failed update is reported like any failure
+                current = self._apply(key, step, desired, guard)
+            arn = self._find_deployment(key, current, previous, started)
+            self._settle(key, arn, started)
+            url = self._verify(key, self.observe(key), prepared.version)
+        self.say(f"{key}: deployed {prepared.version[:12]} -> {url}")
+        return Outcome(key, step.action, url, arn)
+
+    def _prerequisites(self, key: str, desired: Spec, guard: Callable[[], None]) -> None:
+        """Shared resources, then the service's own; then time for IAM changes to take effect."""
         guard()
         self._ensure_shared()
         if support.ensure_service(self.registry, self.env, desired, lambda m: self.say(f"{key}: {m}")):
-            self._iam_changed = True
+            self._iam_changed()
         self._settle_iam(key)
-        previous = observed.current_deployment if observed else None
-        started = datetime.now(UTC) - timedelta(seconds=5)
-        current = self._apply(key, step, desired, guard)
-        arn = self._find_deployment(key, current, previous, started)
-        self._settle(key, arn, desired.log_group, started)
-        url = self._verify(key, self.observe(key), prepared.version)
-        self.say(f"{key}: deployed {prepared.version[:12]} -> {url}")
-        return Outcome(key, step.action, url, arn)
+
+    def _create(self, key: str, step: Step, desired: Spec, guard: Callable[[], None]) -> str | None:
+        """Take a place on the shared ALB, then create; a create that leaves no service behind gives
+        its place back, so a failed create does not crowd out the next one of the run."""
+        self._check_capacity(key)
+        try:
+            self._prerequisites(key, desired, guard)
+            return self._apply(key, step, desired, guard)
+        except ExpresswayError:
+            if self._absent(key):
+                with self._shared:
+                    assert self._placed is not None
+                    self._placed -= 1
+            raise
+
+    def _absent(self, key: str) -> bool:
+        """True when the service provably does not exist (an unreadable answer keeps its place)."""
+        try:
+            return self.observe(key) is None
+        except ExpresswayError:
+            return False
+
+    @contextmanager
+    def _reported(self, key: str, log_group: str | None) -> Iterator[None]:
+        """Add the failure report (last log lines, recent ECS events) to an error raised in the block."""
+        try:
+            yield
+        except ExpresswayError as exc:
+            exc.message = f"{exc.message}{report(self.target, key, log_group)}"
+            exc.args = (exc.message,)
+            raise
+
+    def preflight(self) -> None:
+        """Warnings that must come before any change (once per run): the Fargate vCPU quota."""
+        with self._shared:
+            if self._preflown:
+                return
+            self._preflown = True
+        quota = ServiceQuotas(self.environment).fargate_vcpus()
+        warning = capacity.quota_warning(self.registry, self.env, quota)
+        if warning:
+            self.say(warning)
 
     def _ensure_shared(self) -> None:
         with self._shared:
             if not self._shared_done:
                 if support.ensure_shared(self.registry, self.env, self.facts().arns, self.say):
-                    self._iam_changed = True
-                quota = ServiceQuotas(self.environment).fargate_vcpus()
-                warning = capacity.quota_warning(self.registry, self.env, quota)
-                if warning:
-                    self.say(warning)
+                    self._iam_changed()
                 self._shared_done = True
 
-    def _settle_iam(self, key: str) -> None:
-        """Give IAM changes of this run time to take effect, once, before the call that uses them."""
+    def _iam_changed(self) -> None:
         with self._shared:
-            changed, self._iam_changed = self._iam_changed, False
-        if changed and self.options.iam_settle > 0:
-            self.say(
-                f"{key}: waiting {self.options.iam_settle:.0f}s for new IAM roles and policies to take effect"
-            )
-            self.options.clock.sleep(self.options.iam_settle)
+            self._iam_changed_at = self.options.clock.monotonic()
+
+    def _settle_iam(self, key: str) -> None:
+        """Before a call that uses IAM roles: wait until the run's latest IAM change is `iam_settle`
+        old. Every thread reads the same moment, so one deploy cannot take another's wait."""
+        with self._shared:
+            changed = self._iam_changed_at
+        if changed is None or self.options.iam_settle <= 0:
+            return
+        left = changed + self.options.iam_settle - self.options.clock.monotonic()
+        if left > 0:
+            self.say(f"{key}: waiting {left:.0f}s for new IAM roles and policies to take effect")
+            self.options.clock.sleep(left)
 
     def _check_capacity(self, key: str) -> None:
         """Refuse a create that would open another ALB; parallel creates of one run count each other."""
@@ -271,15 +348,13 @@ class Deployer:
             clock=o.clock,
         )
 
-    def _settle(
-        self, key: str, arn: str | None, log_group: str | None, started: datetime | None
-    ) -> str | None:
+    def _settle(self, key: str, arn: str | None, started: datetime | None, *, earlier: bool = False) -> str | None:
         if not arn:
             return None
         o = self.options
         settle(
-            self.target, key, arn, log_group, started, self.say,
-            timeout=o.timeout, poll=o.poll, interval=o.watch_interval, clock=o.clock,
+            self.target, key, arn, started, self.say,
+            timeout=o.timeout, poll=o.poll, interval=o.watch_interval, clock=o.clock, earlier=earlier,
         )  # fmt: skip
         return arn
 

@@ -150,7 +150,10 @@ class Operator:
         self.deployer.facts()
         self.ledger.ensure()
         results: dict[str, Result] = {}
-        alone = True  # until a service stands in the VPC: see below
+
+        def deploy(key: str) -> Result:
+            return self.deploy(key, pinned=(pinned or {}).get(key))
+
         for wave in waves(registry, keys):
             ready = []
             for key in wave:
@@ -160,16 +163,14 @@ class Operator:
                 else:
                     ready.append(key)
             # The first Express service of a VPC defines its shared ALB's subnets, and parallel first
-            # creates could each open an ALB (docs/aws-facts.md, section 3): the first goes alone.
-            if alone and len(ready) > 1 and self.deployer.alb_used() == 0:
-                first = self.deploy(ready[0], pinned=(pinned or {}).get(ready[0]))
+            # creates could each open an ALB (docs/aws-facts.md, section 3): while no service stands
+            # there, creates go one at a time, until one leaves a service behind.
+            while len(ready) > 1 and self.deployer.empty_vpc():
+                first = deploy(ready.pop(0))
                 results[first.service] = first
-                ready = ready[1:]
-            alone = False
             if ready:
                 with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(ready)))) as pool:
-                    done = pool.map(lambda k: self.deploy(k, pinned=(pinned or {}).get(k)), ready)
-                    for result in done:
+                    for result in pool.map(deploy, ready):
                         results[result.service] = result
         return [results[key] for key in deploy_order(registry, keys)]
 

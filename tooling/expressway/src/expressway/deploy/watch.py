@@ -61,17 +61,6 @@ class Watch:
                 return f"a task stopped: {task.why}"
         return None
 
-    def recent_events(self, limit: int = 8) -> list[str]:
-        """The ECS service's newest events, oldest first (best effort: empty when unreadable)."""
-        try:
-            events = self.target.ecs.events(self.target.names.cluster, self.target.arn(self.key), limit)
-        except ExpresswayError:  # a failure report must not fail on its own garnish
-            return []
-        return [
-            f"{event.at.isoformat(timespec='seconds') if event.at else '?'} {event.message}"
-            for event in reversed(events)
-        ]
-
 
 def find_deployment(
     target: Target,
@@ -108,7 +97,6 @@ def settle(
     target: Target,
     key: str,
     arn: str,
-    log_group: str | None,
     started: datetime | None,
     say: Callable[[str], None],
     *,
@@ -116,37 +104,58 @@ def settle(
     poll: float,
     interval: float,
     clock: Clock,
+    earlier: bool = False,
 ) -> Deployment:
-    """Wait for deployment `arn` to finish; DeployError with its reason, the service's recent events
-    and the last log lines as soon as it ends badly or the watch says it cannot succeed."""
+    """Wait for deployment `arn` to finish; DeployError with its reason as soon as it ends badly or
+    the watch says it cannot succeed (the caller adds the failure report: `report`).
+
+    `earlier`: the deployment began before this deploy, which found the service's newest
+    configuration already equal to the one it asks for. If it had ended before this look, whatever
+    its outcome, it is history: after a rollback the service runs that configuration again, and
+    failing on the old deployment's status would fail every redeploy of what runs. One that still
+    runs is waited for as this deploy's own: it deploys exactly what this deploy asks for.
+    """
     watch = Watch(target, key, started, interval=interval, clock=clock)
-    try:
-        found = wait_for_deployment(
-            lambda: target.ecs.deployment(arn),
-            lambda status: say(f"{key}: deployment {status}"),
-            timeout=timeout,
-            poll=poll,
-            clock=clock,
-            check=watch.problem,
-        )
-    except DeployError as exc:
-        raise DeployError(
-            f"deploy {key}: {exc.message}{_report(target, key, log_group, watch)}", hint=exc.hint
-        ) from exc
+    first = target.ecs.deployment(arn)
+    if earlier and first is not None and first.ended and not first.succeeded:
+        say(f"{key}: its last deployment ended {first.status}; the service runs the configuration asked for")
+        return first
+    pending = [first]
+    found = wait_for_deployment(
+        lambda: pending.pop() if pending else target.ecs.deployment(arn),
+        lambda status: say(f"{key}: deployment {status}"),
+        timeout=timeout,
+        poll=poll,
+        clock=clock,
+        check=watch.problem,
+    )
     if found.failed:
         reason = found.reason or "no reason given"
         alarms = found.triggered_alarms
         why = f"deployment {found.status}: {reason}" + (f" (alarms: {', '.join(alarms)})" if alarms else "")
         raise DeployError(
-            f"deploy {key}: {why}{_report(target, key, log_group, watch)}",
+            f"deploy {key}: {why}",
             hint="fix the cause and deploy again; the service keeps serving its previous revision",
         )
     return found
 
 
-def _report(target: Target, key: str, log_group: str | None, watch: Watch) -> str:
-    """The last log lines and the service's recent events, for a failed deploy's message."""
-    lines = Logs(target.environment).tail(log_group or target.names.log_group(key))
+def report(target: Target, key: str, log_group: str | None) -> str:
+    """The last log lines and the service's recent events, for a failed deploy's message (best effort:
+    a report that cannot be read says so rather than hiding the failure it explains)."""
+    try:
+        lines = Logs(target.environment).tail(log_group or target.names.log_group(key))
+    except ExpresswayError as exc:
+        lines = [f"(not readable: {exc.message.splitlines()[0]})"]
     tail = "".join(f"\n    {line}" for line in lines) or "\n    (no log lines)"
-    events = "".join(f"\n    {event}" for event in watch.recent_events()) or "\n    (no events)"
+    events = "".join(f"\n    {event}" for event in recent_events(target, key)) or "\n    (no events)"
     return f"\n  last log lines:{tail}\n  recent events:{events}"
+
+
+def recent_events(target: Target, key: str, limit: int = 8) -> list[str]:
+    """The ECS service's newest events, oldest first (best effort: empty when unreadable)."""
+    try:
+        events = target.ecs.events(target.names.cluster, target.arn(key), limit)
+    except ExpresswayError:  # a failure report must not fail on its own garnish
+        return []
+    return [f"{event.at.isoformat(timespec='seconds') if event.at else '?'} {event.message}" for event in reversed(events)]

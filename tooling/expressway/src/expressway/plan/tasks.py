@@ -17,6 +17,8 @@ DEPLOYMENT_FAILED = frozenset(
     {"STOPPED", "STOP_REQUESTED", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL",
      "ROLLBACK_FAILED"}
 )  # fmt: skip
+# ServiceDeploymentStatus values after which ECS changes nothing more for the deployment.
+DEPLOYMENT_ENDED = frozenset({"SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,11 @@ class Deployment:
     @property
     def failed(self) -> bool:
         return self.status in DEPLOYMENT_FAILED
+
+    @property
+    def ended(self) -> bool:
+        """Over, whatever the outcome: ECS neither rolls forward nor back any more."""
+        return self.status in DEPLOYMENT_ENDED
 
     @classmethod
     def from_describe(cls, document: Mapping[str, Any]) -> Deployment:
