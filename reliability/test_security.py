@@ -127,7 +127,7 @@ def test_generated_iam_policies_grant_only_what_each_service_declares() -> None:
     checked = 0
     for env in registry.environments:
         facts = Facts(account="123456789012", region="eu-west-1", subnets=("subnet-a",), version="v")
-        for key, service in registry.services.items():
+        for key in registry.services:
             desired = spec(registry, env, key, facts, "image", {}, placeholders=True)
             tables = {
                 f"arn:aws:dynamodb:eu-west-1:123456789012:table/{desired_name}": access
@@ -145,7 +145,7 @@ def test_generated_iam_policies_grant_only_what_each_service_declares() -> None:
             assert declared_tables == set(tables), key
             secrets = sorted(
                 f"arn:aws:ssm:eu-west-1:123456789012:parameter/{ref.removeprefix('ssm:/')}"
-                for ref in service.secrets.values()
+                for ref in resolve(registry, key, env).secrets.values()  # with the environment's own
             )
             reading = [
                 s

@@ -305,3 +305,23 @@ def test_a_database_that_never_answers_fails_every_reading_by_the_deadline(dynam
     assert 1.0 < elapsed < 2.0  # tried until the deadline, and answered by it
     assert len(result.failed) == 240
     assert {(f.reason, f.retryable) for f in result.failed} == {("ReadTimeoutError", True)}
+
+
+def test_a_refused_write_is_logged_with_its_error_code(
+    dynamodb: DynamoDBClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    w = ReadingWriter(
+        dynamodb,
+        sensors_table="nope",
+        readings_table="test-readings",
+        retention=timedelta(days=1),
+        retry=FAST,
+    )
+    with w, caplog.at_level("WARNING", logger="homestack.writer"):
+        result = w.write([reading(minute=1)])
+    assert [f.reason.split(" (")[0] for f in result.failed] == [
+        "stored in history, but the sensor's latest snapshot was not updated"
+    ]
+    assert [r.getMessage() for r in caplog.records] == [
+        "DynamoDB refused writing to nope: ResourceNotFoundException"
+    ]

@@ -19,7 +19,7 @@ def test_the_runtime_calls_aws_only_through_expressways_gateways() -> None:
         if not module.startswith("localcloud.emulation")
     }
     assert {m: found for m, found in offenders.items() if found} == {}
-    assert any(i.startswith("expressway.aws") for i in GRAPH["localcloud.runtime.revisions"])
+    assert any(i.startswith("expressway.aws") for i in GRAPH["localcloud.runtime.cloud"])
 
 
 def test_only_the_emulations_test_harness_uses_boto3() -> None:

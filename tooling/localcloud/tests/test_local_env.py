@@ -16,7 +16,7 @@ from expressway.images.source import GivenImages
 from expressway.plan.arns import INFRASTRUCTURE_MANAGED_POLICY
 from expressway.registry import parse
 from expressway.testing import IMAGE, VERSION, registry_text
-from localcloud.emulation.testing import EmulatedAws, lean_moto
+from localcloud.emulation.testing import EmulatedAws, lean_moto, publish_state
 
 
 @pytest.fixture
@@ -27,6 +27,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     moto.start()
     host, port = moto.get_host_and_port()
     endpoint = f"http://{host}:{port}"
+    publish_state(endpoint)
     emulated = EmulatedAws(endpoint=endpoint)
     emulated.reset()
     emulated.configure(local_port=8080)

@@ -14,6 +14,7 @@ conditional PutItem: a transaction would cost it twice the write capacity for no
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -28,6 +29,8 @@ from homestack_sensordata.retry import Attempts, RetryPolicy, failure_reason, is
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+logger = logging.getLogger("homestack.writer")
 
 TRANSACT_LIMIT = 100  # DynamoDB's maximum actions per TransactWriteItems
 CONDITION = "attribute_not_exists(sensor_id)"  # no item with this key yet
@@ -108,6 +111,8 @@ class History:
                 return outcome
             if not retryable or not attempts.backoff(attempt):
                 break
+        if not retryable:  # a service's logs must say why readings were not stored (AccessDenied...)
+            logger.warning("DynamoDB refused writing to %s: %s", self._table, reason)
         outcome.failed.update(dict.fromkeys((key_of(item) for item in pending), (reason, retryable)))
         return outcome
 
@@ -139,6 +144,8 @@ class History:
                 return outcome
             if not retryable or not attempts.backoff(attempt):
                 break
+        if not retryable:
+            logger.warning("DynamoDB refused writing to %s: %s", self._table, reason)
         outcome.failed[key] = (reason, retryable)
         return outcome
 

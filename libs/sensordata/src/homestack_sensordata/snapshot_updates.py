@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,8 @@ from homestack_sensordata.retry import Attempts, RetryPolicy, failure_reason, is
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+logger = logging.getLogger("homestack.writer")
 
 # A snapshot moves only forward; an item kept from before homestack has no ts: any reading is newer.
 NEWER = "attribute_not_exists(sensor_id) OR attribute_not_exists(#ts) OR #ts < :ts"
@@ -83,6 +86,9 @@ class Snapshots:
                 if failure_reason(exc) == "ConditionalCheckFailedException":
                     return None  # the stored snapshot is as new or newer: nothing to do
                 failed = (failure_reason(exc), is_retryable(exc))
-                if not failed[1] or not attempts.backoff(attempt):
+                if not failed[1]:  # a service's logs must say why a snapshot did not move
+                    logger.warning("DynamoDB refused writing to %s: %s", self._table, failed[0])
+                    return failed
+                if not attempts.backoff(attempt):
                     return failed
         return failed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,3 +63,33 @@ def test_localhost_names_reach_loopback_with_their_host_header(echo_host: int) -
 
     assert named == f"200, version sensors.localhost:{echo_host}"
     assert plain == f"200, version 127.0.0.1:{echo_host}"
+
+
+def test_an_image_is_a_snapshot_of_the_source_it_names_that_later_edits_do_not_touch(tmp_path: Path) -> None:
+    images = workspace(tmp_path)
+    (tmp_path / "services" / "alpha" / "src" / "alpha").mkdir(parents=True)
+    (tmp_path / "services" / "alpha" / "src" / "alpha" / "app.py").write_text("route = 'old'\n")
+    (tmp_path / "services" / "alpha" / "pyproject.toml").write_text('[project]\nname = "homestack-alpha"\n')
+    (tmp_path / "libs" / "common" / "src").mkdir()
+    (tmp_path / "libs" / "common" / "src" / "common.py").write_text("y = 1\n")
+    images.apps["alpha"] = "alpha.app:app"
+    planned = images.planned("alpha")
+    assert planned is not None
+    assert not (tmp_path / ".work").exists()  # a plan builds nothing
+
+    image = images.image("alpha")
+    (tmp_path / "services" / "alpha" / "src" / "alpha" / "app.py").write_text("route = 'new'\n")
+
+    assert image == planned
+    snapshot = tmp_path / ".work" / "sources" / image.rsplit("-", 1)[1]
+    assert (snapshot / "services" / "alpha" / "src" / "alpha" / "app.py").read_text() == "route = 'old'\n"
+    assert (snapshot / "libs" / "common" / "lib.py").read_text() == "x = 1\n"
+    manifest = json.loads((snapshot / "manifest.json").read_text())
+    assert manifest == {
+        "service": "alpha",
+        "app": "alpha.app:app",
+        "distribution": "homestack-alpha",
+        "pythonpath": ["services/alpha/src", "libs/common/src"],
+        "version": "abc123",
+    }
+    assert images.image("alpha") != image  # the edit is a new source, a new snapshot

@@ -31,6 +31,7 @@ NO_RESOURCE_LEVEL = {
     "ec2:DescribeSubnets",
     "ec2:DescribeVpcs",
     "ecr:GetAuthorizationToken",
+    "ecs:CreateCluster",
     "ecs:ListClusters",
     "ecs:ListServices",
     "ecs:ListTasks",

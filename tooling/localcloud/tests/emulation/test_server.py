@@ -42,7 +42,12 @@ def endpoint() -> Iterator[str]:
 
 
 def _aws(endpoint: str, *args: str) -> Any:
-    """Run the AWS CLI (PyPI awscli, with its own botocore) against the emulator."""
+    """Run the AWS CLI (PyPI awscli, with its own botocore) against the emulator, with the session's
+    developer key from the server's state file."""
+    key, secret = EmulatedAws(endpoint).keys
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret}
+    for stale in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE"):
+        env.pop(stale, None)  # a token sent with an IAM user's key is refused, as by AWS
     command = [
         sys.executable,
         "-m",
@@ -54,7 +59,7 @@ def _aws(endpoint: str, *args: str) -> Any:
         REGION,
     ]
     done = subprocess.run(
-        [*command, "--output", "json"], capture_output=True, text=True, timeout=60, check=False
+        [*command, "--output", "json"], capture_output=True, text=True, timeout=60, check=False, env=env
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout) if done.stdout.strip() else None
@@ -108,15 +113,16 @@ def test_the_aws_cli_creates_and_describes_an_express_service(endpoint: str) -> 
 def test_settings_and_faults_are_reachable_over_http_and_reset_by_moto(endpoint: str) -> None:
     config_url = f"{endpoint}/moto-api/expressway/config"
     faults_url = f"{endpoint}/moto-api/expressway/faults"
-    assert httpx.post(config_url, json={"local_port": 8080}).json()["local_port"] == 8080
-    assert httpx.post(config_url, json={"settle_reads": -1}).status_code == 400
-    assert httpx.post(config_url, json={"nonsense": 1}).status_code == 400
-    armed = httpx.post(faults_url, json={"fault": "throttle", "times": 2}).json()
+    web = httpx.Client(headers=EmulatedAws(endpoint).control)
+    assert web.post(config_url, json={"local_port": 8080}).json()["local_port"] == 8080
+    assert web.post(config_url, json={"settle_reads": -1}).status_code == 400
+    assert web.post(config_url, json={"nonsense": 1}).status_code == 400
+    armed = web.post(faults_url, json={"fault": "throttle", "times": 2}).json()
     assert armed["throttle"] == [{"operation": None, "times": 2}]
-    assert httpx.post(faults_url, json={"fault": "explode"}).status_code == 400
-    httpx.post(f"{endpoint}/moto-api/reset").raise_for_status()
-    assert httpx.get(config_url).json()["local_port"] is None
-    assert httpx.get(faults_url).json()["throttle"] == []
+    assert web.post(faults_url, json={"fault": "explode"}).status_code == 400
+    web.post(f"{endpoint}/moto-api/reset").raise_for_status()
+    assert web.get(config_url).json()["local_port"] is None
+    assert web.get(faults_url).json()["throttle"] == []
 
 
 def test_the_server_refuses_to_listen_beyond_loopback(capsys: pytest.CaptureFixture[str]) -> None:

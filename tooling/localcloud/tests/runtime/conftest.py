@@ -4,6 +4,7 @@ and a router serving on a free port."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -20,7 +21,7 @@ from expressway.registry import Environment
 from expressway.testing import free_port
 from localcloud.emulation import install
 from localcloud.emulation.alb import forward
-from localcloud.runtime.process import ServiceProcess, ServiceSpec, free_endpoint
+from localcloud.runtime.process import TaskProcess, free_endpoint
 from localcloud.runtime.router import Router, server
 from localcloud.runtime.routes import read_routes
 
@@ -95,12 +96,12 @@ class Alb:
         )["Rules"][0]["RuleArn"]
         return rule, groups[0], groups[1]
 
-    def register(self, group: str, process: ServiceProcess) -> None:
+    def register(self, group: str, process: TaskProcess) -> None:
         self.elbv2.register_targets(
             TargetGroupArn=group, Targets=[{"Id": process.address, "Port": process.port}]
         )
 
-    def deregister(self, group: str, process: ServiceProcess) -> None:
+    def deregister(self, group: str, process: TaskProcess) -> None:
         self.elbv2.deregister_targets(
             TargetGroupArn=group, Targets=[{"Id": process.address, "Port": process.port}]
         )
@@ -166,20 +167,29 @@ def tiny_env(name: str, **extra: str) -> dict[str, str]:
     return {"PYTHONPATH": str(APPS), "TINY_NAME": name, **extra}
 
 
-@pytest.fixture
-async def upstream() -> AsyncIterator[Callable[..., Awaitable[ServiceProcess]]]:
-    """Start the tiny app as a real process (stopped at the end of the test)."""
-    started: list[ServiceProcess] = []
+async def answers(url: str, patience: float) -> bool:
+    """Whether `url` answers 200 within `patience` seconds."""
+    deadline = asyncio.get_running_loop().time() + patience
+    async with httpx.AsyncClient(trust_env=False, timeout=2.0) as client:
+        while asyncio.get_running_loop().time() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(url)).status_code == 200:
+                    return True
+            await asyncio.sleep(0.1)
+    return False
 
-    async def start(name: str, **env: str) -> ServiceProcess:
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[Callable[..., Awaitable[TaskProcess]]]:
+    """Start the tiny app as a real process (stopped at the end of the test)."""
+    started: list[TaskProcess] = []
+
+    async def start(name: str, **env: str) -> TaskProcess:
         address, port = free_endpoint()
-        spec = ServiceSpec(
-            name=name, revision=f"rev/{name}", app="tiny:app", environment=tiny_env(name, **env)
-        )
-        process = ServiceProcess(spec, address, port, lambda line: None, name)
+        process = TaskProcess("tiny:app", address, port, lambda line: None, name)
         started.append(process)
-        await process.start({"PATH": os.environ.get("PATH", "")})
-        assert await process.wait_healthy(20), f"{name} did not start"
+        await process.start({"PATH": os.environ.get("PATH", ""), **tiny_env(name, **env)})
+        assert await answers(process.url + "/health", 20), f"{name} did not start"
         return process
 
     yield start

@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from localcloud.emulation.alb import forward
-from localcloud.runtime.process import ServiceProcess
+from localcloud.runtime.process import TaskProcess
 from localcloud.runtime.routes import Route, RouteTable, Target
 
 pytestmark = pytest.mark.anyio
-Start = Callable[..., Awaitable[ServiceProcess]]
+Start = Callable[..., Awaitable[TaskProcess]]
 
 
 async def get(
@@ -193,3 +193,47 @@ def test_rules_are_matched_in_priority_order_with_alb_wildcards() -> None:
     assert route.pick() == second
     assert table.match("localhost") is None
     assert table.route_for("api.localhost") is table.routes[0]
+
+
+async def test_the_services_date_and_server_headers_pass_through_once(
+    alb: Any, routed: Any, upstream: Start
+) -> None:
+    alpha = await upstream("alpha")
+    alb.register(alb.add_service("alpha.localhost")[1], alpha)
+    await routed.router.refresh()
+
+    response = await get(routed, "alpha.localhost")
+
+    assert len(response.headers.get_list("date")) == 1
+    assert response.headers.get_list("server") == ["uvicorn"]  # the service's own, not a second one
+
+
+async def test_a_private_endpoint_is_refused_from_the_host_and_served_inside_the_vpc(upstream: Start) -> None:
+    import socket
+
+    from localcloud.runtime.router import Router, server
+
+    alpha = await upstream("alpha")
+    target = Target(alpha.address, alpha.port)
+    private = Route(1, ("alpha.localhost",), ("g",), ("g",), (target,), internal=True)
+    sockets = []
+    for _ in range(2):
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        sockets.append(listener)
+    host_port, vpc_port = (s.getsockname()[1] for s in sockets)
+    router = Router(lambda: RouteTable((private,)), interval=0.2, vpc_ports=frozenset({vpc_port}))
+    uvicorn_server = server(router, host_port)
+    task = asyncio.create_task(uvicorn_server.serve(sockets=sockets))
+    try:
+        await wait_for(lambda: asyncio.sleep(0, uvicorn_server.started))
+        async with httpx.AsyncClient(trust_env=False, timeout=10) as client:
+            outside = await client.get(f"http://127.0.0.1:{host_port}/", headers={"Host": "alpha.localhost"})
+            inside = await client.get(f"http://127.0.0.1:{vpc_port}/", headers={"Host": "alpha.localhost"})
+    finally:
+        uvicorn_server.should_exit = True
+        await task
+    assert outside.status_code == 403
+    assert "private endpoint" in outside.text
+    assert inside.json()["name"] == "alpha"

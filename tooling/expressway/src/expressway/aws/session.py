@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -12,6 +13,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from expressway.aws import local_state
 from expressway.errors import AwsError, CredentialsError, ExpresswayError, NotFoundError
 from expressway.registry import Environment
 
@@ -24,8 +26,6 @@ _CONFIG = Config(
     read_timeout=60,
     max_pool_connections=32,
 )
-# The local cloud (moto) accepts any key; fixed ones keep a real identity from ever being sent.
-_LOCAL_KEYS = {"aws_access_key_id": "expressway-local", "aws_secret_access_key": "expressway-local"}
 _NOT_FOUND = {
     "NoSuchEntity",
     "ResourceNotFoundException",
@@ -50,37 +50,58 @@ _HINTS = {
 
 _lock = threading.Lock()
 _sessions: dict[tuple[str | None, str], boto3.session.Session] = {}
-_clients: dict[tuple[str | None, str, str | None, str], Any] = {}
+_clients: dict[tuple[str | None, str, str | None, str, str | None], Any] = {}
 calls: Counter[str] = Counter()  # IAM action (`ecs:CreateExpressGatewayService`) -> API calls made
 
 
-def _count(prefix: str, event_name: str, **_: Any) -> None:
-    """Count one API call (not a retry) as `<prefix>:<Operation>`; the prefix is the service's signing
-    name, which is also its IAM action prefix (elasticloadbalancing, logs, servicequotas...)."""
-    # event_name is "before-call.<service id>.<Operation>"
+def _count(event_name: str, model: Any = None, **_: Any) -> None:
+    """Counts `<prefix>:<Operation>` per API call (not per retry); the prefix is the service's signing
+    name, which is also its IAM action prefix (elasticloadbalancing, logs, servicequotas...). A
+    module-level hook, looked up when a client is made, so a test can wrap it."""
+    # event_name is "before-call.<service id>.<Operation>"; model is the call's OperationModel
+    prefix = model.service_model.signing_name if model is not None else event_name.split(".")[1]
     calls[f"{prefix}:{event_name.rsplit('.', 1)[1]}"] += 1
 
 
-def _counter(prefix: str) -> Callable[..., None]:
-    # Looks `_count` up at each call, so a test can wrap it (to stop a deploy before a given call).
-    return lambda event_name, **kwargs: _count(prefix, event_name, **kwargs)
+def endpoint_url(env: Environment) -> str | None:
+    """Where `env` is served: its endpoint (moved by $EXPRESSWAY_LOCAL_ENDPOINT), or None for AWS."""
+    return local_state.endpoint_of(env.endpoint) if env.endpoint else None
 
 
-def client(env: Environment, service: str) -> Any:
-    """A cached client for `service` in `env` (its region, profile and, for the local cloud, endpoint)."""
-    key = (env.profile, env.region, env.endpoint, service)
+def local_keys(env: Environment, identity: str | None = None) -> tuple[str, str]:
+    """The running local cloud's key for `identity` (default: $EXPRESSWAY_LOCAL_IDENTITY, else the
+    deployer, else the developer when the local cloud defines no deployer)."""
+    endpoint = endpoint_url(env)
+    assert endpoint is not None, "only an environment with an endpoint has local keys"
+    state = local_state.read(endpoint)
+    name = identity or os.environ.get(local_state.IDENTITY_VAR)
+    if not name:
+        name = "deployer" if "deployer" in state.identities else "developer"
+    return state.keys(name)
+
+
+def client(env: Environment, service: str, *, identity: str | None = None) -> Any:
+    """A cached client for `service` in `env` (its region, profile and, for the local cloud, its
+    endpoint and the session key of `identity`: never a real AWS identity)."""
+    endpoint = endpoint_url(env)
+    keys = local_keys(env, identity) if endpoint else None
+    key = (env.profile, env.region, endpoint, service, keys[0] if keys else None)
     with _lock:
         if key not in _clients:
-            session_key = (None if env.endpoint else env.profile, env.region)
+            session_key = (None if endpoint else env.profile, env.region)
             if session_key not in _sessions:
                 _sessions[session_key] = boto3.session.Session(
                     profile_name=session_key[0], region_name=env.region
                 )
             extra: dict[str, Any] = {}
-            if env.endpoint:
-                extra = {"endpoint_url": env.endpoint, **_LOCAL_KEYS}
+            if endpoint and keys:
+                extra = {
+                    "endpoint_url": endpoint,
+                    "aws_access_key_id": keys[0],
+                    "aws_secret_access_key": keys[1],
+                }
             made = _sessions[session_key].client(service, config=_CONFIG, **extra)  # type: ignore[call-overload]
-            made.meta.events.register("before-call.*.*", _counter(made.meta.service_model.signing_name))
+            made.meta.events.register("before-call.*.*", _count)
             _clients[key] = made
         return _clients[key]
 

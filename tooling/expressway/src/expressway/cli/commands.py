@@ -27,6 +27,8 @@ from expressway.errors import ConfigError, ExpresswayError, UsageError
 from expressway.ops.cost import cost_json, cost_text, estimate
 from expressway.ops.destroy import destroy
 from expressway.ops.doctor import doctor, report_json, report_text
+from expressway.ops.local_env import lines as local_env_lines
+from expressway.ops.local_env import local_environment
 from expressway.ops.logs import parse_since, tail
 from expressway.ops.scaffold import scaffold
 from expressway.ops.status import rows
@@ -72,6 +74,10 @@ def run(argv: Sequence[str], console: Console, factory: DeployerFactory | None =
         return _validate(reg, path, verb.json, console)
     if isinstance(verb, o.Dev):
         return _dev(verb, path, reg, console)
+    if isinstance(verb, o.LocalEnv):
+        env_name = local_environment(reg, verb.env or os.environ.get("EXPRESSWAY_ENV"))
+        console.data("".join(line + "\n" for line in local_env_lines(reg, env_name, verb.identity)))
+        return 0
     env = pick_environment(reg, verb.env)
     make = factory or make_deployer
     match verb:

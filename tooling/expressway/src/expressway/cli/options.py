@@ -112,6 +112,11 @@ class Policy(Common):
 
 
 @dataclass(frozen=True)
+class LocalEnv(Common):
+    identity: str = "developer"
+
+
+@dataclass(frozen=True)
 class Dev(Common):
     port: int = 8080
     simulate: bool = True
@@ -133,5 +138,6 @@ Verb = (
     | Cost
     | Policy
     | Doctor
+    | LocalEnv
     | Dev
 )

@@ -169,6 +169,19 @@ def build() -> argparse.ArgumentParser:
         help="Partition of the ARNs (default: the caller's; `aws` with --account).",
     )
 
+    local_env = verbs.add_parser(
+        "local-env", help="Print `export AWS_...` lines for the running local cloud (eval them)."
+    )
+    local_env.add_argument(
+        "--env", help="Environment from services.toml (default: $EXPRESSWAY_ENV, else the first local one)."
+    )
+    local_env.add_argument(
+        "--identity",
+        choices=("developer", "deployer", "runtime"),
+        default="developer",
+        help="Whose key: developer (may do anything), deployer (the deployer policy) or runtime.",
+    )
+
     new = verbs.add_parser("new", help="Scaffold services/NAME on libs/common and register it.")
     new.add_argument("name", help="The new service's name (a-z, 0-9, '-').")
 
@@ -237,6 +250,8 @@ def parse(argv: Sequence[str]) -> o.Verb:
             return o.Doctor(**c, json=a.json)
         case "policy":
             return o.Policy(**c, account=a.account, partition=a.partition)
+        case "local-env":
+            return o.LocalEnv(**c, identity=a.identity)
         case "dev":
             return o.Dev(
                 **c, port=a.port, simulate=not a.no_simulator, sensors=a.sensors, interval=a.interval

@@ -65,7 +65,8 @@ def make_deployer(
     given = list(verb.images) if isinstance(verb, o.Deploy | o.Plan) else []
     if images is None and not given:
         if environment.endpoint:  # the local cloud runs services from source: the image names it
-            images = SourceImages(root, version, {key: svc.path for key, svc in reg.services.items()})
+            paths = {key: svc.path for key, svc in reg.services.items()}
+            images = SourceImages(root, version, paths, {key: svc.app for key, svc in reg.services.items()})
         else:  # AWS: build this checkout's images, push them to ECR, pin the digests
             images = BuiltImages(root=root, registry=reg, env=env, ecr=Ecr(environment))
     return Deployer(

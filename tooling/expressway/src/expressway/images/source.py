@@ -1,15 +1,20 @@
 """Where a deploy gets each service's image: the one seam between deploying and building images.
 
 Three sources: images named on the command line (`GivenImages`), images built from this checkout and
-pushed to ECR (`images.built.BuiltImages`), and, for the local cloud, source markers (`SourceImages`):
-the local cloud runs services from source, so the "image" names the source it runs."""
+pushed to ECR (`images.built.BuiltImages`), and, for the local cloud, source images (`SourceImages`):
+the local cloud runs services from source, so the "image" names a snapshot of the source it runs."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import json
+import os
+import shutil
+import tempfile
+import tomllib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from expressway.errors import UsageError
 
@@ -62,36 +67,103 @@ class GivenImages:
 
 # Folders that hold no source: caches, virtual environments, build output.
 _SKIP = {"__pycache__", ".venv", ".nox", ".mypy_cache", ".ruff_cache", ".pytest_cache", "node_modules"}
+SOURCES = Path(".work") / "sources"  # under the checkout: the local cloud's store of source images
+MANIFEST = "manifest.json"
+
+
+def _files(folder: Path) -> Iterator[Path]:
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not _SKIP.intersection(path.relative_to(folder).parts):
+                yield path
 
 
 def source_digest(*folders: Path) -> str:
     """12 hex digits over every file's path and bytes under `folders` (what the service would run)."""
     digest = hashlib.sha256()
     for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not _SKIP.intersection(path.relative_to(folder).parts):
-                digest.update(path.relative_to(folder.parent).as_posix().encode() + b"\0")
-                digest.update(path.read_bytes())
+        for path in _files(folder):
+            digest.update(path.relative_to(folder.parent).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def snapshot_of(root: Path, image: str) -> Path | None:
+    """The snapshot folder a source image `local/<service>:<version>-<digest>` names, or None when
+    `image` is no source image."""
+    service, _, tag = image.removeprefix("local/").partition(":")
+    if not image.startswith("local/") or not service or "-" not in tag:
+        return None
+    return root / SOURCES / tag.rsplit("-", 1)[1]
 
 
 class SourceImages:
     """The ImageSource of a local environment: `local/<service>:<version>-<source digest>`.
 
-    Nothing is built or pulled (the supervisor runs the workspace's code), yet an edited service
-    gets a new tag and so a new revision, which is what makes the supervisor restart it.
+    `image()` snapshots the service's folder and the workspace libraries into
+    `<root>/.work/sources/<digest>/` (content-addressed: the digest is over exactly those files),
+    with a manifest naming the app, its distribution and the folders to import from. The local cloud
+    runs every task from the snapshot its revision names, ahead of the workspace's editable installs,
+    so a revision runs the code it was deployed with, and a rollback runs the old code again.
     """
 
-    def __init__(self, root: Path, version: str, service_paths: dict[str, str]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        version: str,
+        service_paths: dict[str, str],
+        apps: Mapping[str, str] | None = None,
+    ) -> None:
         self.root = root
         self.version = version
         self.service_paths = service_paths
+        self.apps = dict(apps or {})
+
+    def _folders(self, service: str) -> list[Path]:
+        return [self.root / self.service_paths.get(service, service), self.root / "libs"]
 
     def image(self, service: str) -> str:
-        folders = [self.root / self.service_paths.get(service, service), self.root / "libs"]
-        return f"local/{service}:{self.version}-{source_digest(*folders)}"
+        digest = source_digest(*self._folders(service))
+        self._snapshot(service, digest)
+        return f"local/{service}:{self.version}-{digest}"
 
     def planned(self, service: str) -> str | None:
-        return self.image(service)
+        return f"local/{service}:{self.version}-{source_digest(*self._folders(service))}"
+
+    def _snapshot(self, service: str, digest: str) -> None:
+        target = self.root / SOURCES / digest
+        if (target / MANIFEST).is_file():
+            return  # content-addressed: the same digest is the same files
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{digest}-", dir=target.parent))
+        try:
+            for folder in self._folders(service):
+                for path in _files(folder):
+                    copy = staging / path.relative_to(self.root)
+                    copy.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(path, copy)
+            (staging / MANIFEST).write_text(json.dumps(self._manifest(service, staging), indent=2))
+            os.replace(staging, target)
+        except OSError:
+            if not (target / MANIFEST).is_file():  # not a parallel deploy that made the same one
+                raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _manifest(self, service: str, staging: Path) -> dict[str, Any]:
+        folder = self.service_paths.get(service, service)
+        declared = self.root / folder / "pyproject.toml"
+        project: dict[str, Any] = (
+            tomllib.loads(declared.read_text()).get("project", {}) if declared.is_file() else {}
+        )
+        libraries = sorted(
+            p.relative_to(staging).as_posix() for p in staging.glob("libs/*/src") if p.is_dir()
+        )
+        sources = [f"{folder}/src", *libraries]
+        return {
+            "service": service,
+            "app": self.apps.get(service, ""),
+            "distribution": project.get("name", ""),
+            "pythonpath": [path for path in sources if (staging / path).is_dir()],
+            "version": self.version,
+        }

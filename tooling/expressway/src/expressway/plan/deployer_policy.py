@@ -103,7 +103,10 @@ def deployer_policy(registry: Registry, env: str, arns: Arns) -> dict[str, Any]:
                 arns.regional("ecs", f"task/{cluster}/*"),
             ],
         ),
-        _allow("Cluster", ["ecs:CreateCluster", "ecs:DescribeClusters"], [arns.cluster(cluster)]),
+        _allow("Cluster", ["ecs:DescribeClusters"], [arns.cluster(cluster)]),
+        # CreateCluster has no resource-level permissions (its "Resource types" column is empty in the
+        # Service Authorization Reference; the Developer Guide's tag-on-create example grants it on "*").
+        _allow("CreateCluster", ["ecs:CreateCluster"], "*"),
         # The shared ALB's capacity counts every Express service of the region, in any cluster.
         _allow("CountExpressServices", ["ecs:DescribeServices"], [arns.regional("ecs", "service/*")]),
         _allow("ListClustersAndServices", ["ecs:ListClusters", "ecs:ListServices", "ecs:ListTasks"], "*"),

@@ -7,6 +7,11 @@ processes. moto routes every /moto-api/ path to its own app, so ours live under 
     GET  /moto-api/expressway/faults             -> what is armed
     POST /moto-api/expressway/faults   {"fault": "throttle", "times": 2, "operation": "..."}
     DELETE /moto-api/expressway/faults           -> disarm everything
+    GET  /moto-api/expressway/identities         -> the callers the server knows (name, ARN)
+    POST /moto-api/expressway/identities {"name": "deployer", "policy": {...}}
+                                                 -> make that IAM user (or replace its policy)
+    GET  /moto-api/expressway/iam                -> IAM decisions per principal and action
+    DELETE /moto-api/expressway/iam              -> forget them
 
 POST /moto-api/reset (moto's own) restores the baseline settings and disarms every fault.
 """
@@ -17,11 +22,17 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from . import identities
+from .authorizer import decisions
 from .config import configure, current_config
 from .faults import faults
 
 CONFIG_PATH = "/moto-api/expressway/config"
 FAULTS_PATH = "/moto-api/expressway/faults"
+IDENTITIES_PATH = "/moto-api/expressway/identities"
+IAM_PATH = "/moto-api/expressway/iam"
+# Called after the identities change (the server rewrites its state file).
+identities_changed: list[Callable[[], None]] = []
 _FAULTS: dict[str, Callable[..., None]] = {
     "throttle": faults.throttle,
     "delay_provisioning": faults.delay_provisioning,
@@ -77,3 +88,33 @@ def faults_endpoint(request: Any, _full_url: str, _headers: Any) -> tuple[int, d
         return _reply(200, faults.armed())
     except (TypeError, ValueError) as error:
         return _reply(400, {"error": str(error)})
+
+
+def identities_endpoint(request: Any, _full_url: str, _headers: Any) -> tuple[int, dict[str, str], str]:
+    """GET the identities (no secrets), POST one to make or re-policy."""
+    if request.method == "GET":
+        return _reply(200, {name: {"arn": i.arn} for name, i in identities.known().items()})
+    if request.method != "POST":
+        return _reply(405, {"error": "use GET or POST"})
+    try:
+        body = _body(request)
+        name, policy = body.get("name"), body.get("policy")
+        if not isinstance(name, str) or not name.isidentifier() or not isinstance(policy, dict):
+            raise ValueError('give {"name": "<identifier>", "policy": {<IAM policy document>}}')
+        made = identities.define(name, policy)
+    except (TypeError, ValueError) as error:
+        return _reply(400, {"error": str(error)})
+    except Exception as error:  # moto's policy validation (MalformedPolicyDocument) and the like
+        return _reply(400, {"error": f"{type(error).__name__}: {error}"})
+    for callback in identities_changed:
+        callback()
+    return _reply(200, {"name": made.name, "arn": made.arn})
+
+
+def iam_endpoint(request: Any, _full_url: str, _headers: Any) -> tuple[int, dict[str, str], str]:
+    """GET the IAM decisions counted so far, DELETE to forget them."""
+    if request.method == "DELETE":
+        decisions.clear()
+    elif request.method != "GET":
+        return _reply(405, {"error": "use GET or DELETE"})
+    return _reply(200, decisions.to_json())

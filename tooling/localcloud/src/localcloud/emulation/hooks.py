@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 import moto
+from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.base_backend import BackendDict
 from moto.ec2.models import EC2Backend
 from moto.ecs.models import EC2ContainerServiceBackend
@@ -15,7 +16,7 @@ from moto.iam.models import IAMBackend
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.servicequotas.models import ServiceQuotasBackend
 
-from . import control, default_vpc, guards, quotas, responses, service_linked, targets
+from . import agent, authorizer, control, default_vpc, guards, quotas, responses, service_linked, targets
 from .config import restore_baseline
 from .faults import faults
 
@@ -67,6 +68,10 @@ def install() -> None:
             if not _ours(current):
                 setattr(EC2ContainerServiceResponse, name, _mark(wrap(current)))
         targets.install(_mark, _ours)
+        if not _ours(ActionAuthenticatorMixin.__dict__.get("_authenticate_and_authorize_normal_action")):
+            # every request signed by a known key and allowed by IAM, once moto's auth is on
+            hook = _mark(authorizer.authenticate_and_authorize)
+            setattr(ActionAuthenticatorMixin, "_authenticate_and_authorize_normal_action", hook)  # noqa: B010
         if not _ours(EC2ContainerServiceResponse.__dict__.get("call_action")):
             setattr(EC2ContainerServiceResponse, "call_action", _mark(responses.call_action))  # noqa: B010
         if not _ours(BackendDict.__dict__["reset"].__func__):
@@ -76,6 +81,7 @@ def install() -> None:
                 original(cls)
                 restore_baseline()
                 faults.clear()
+                authorizer.decisions.clear()
 
             setattr(BackendDict, "reset", classmethod(_mark(reset)))  # noqa: B010
         # What other moto services leave out that a deploy relies on.
@@ -85,6 +91,9 @@ def install() -> None:
         paths: dict[str, Any] = moto_api_urls.url_paths
         paths.setdefault("{0}" + control.CONFIG_PATH, control.config_endpoint)
         paths.setdefault("{0}" + control.FAULTS_PATH, control.faults_endpoint)
+        paths.setdefault("{0}" + control.IDENTITIES_PATH, control.identities_endpoint)
+        paths.setdefault("{0}" + control.IAM_PATH, control.iam_endpoint)
+        paths.setdefault("{0}" + agent.AGENT_PATH, agent.endpoint)
 
 
 def _wrap(cls: type, name: str, wrapper: Any) -> None:

@@ -68,8 +68,6 @@ def begin_deployment(backend: Any, svc: ExpressService, dep: Deployment) -> None
     for task in started:
         tasks.running(backend, svc, task)
         task.health_status = "HEALTHY"
-    if current_config().local:
-        return  # the local cloud's supervisor registers the processes it runs
     for task in started:
         targets.register(account, region, dep.target.target_group_arn, task.address, task.port, "healthy")
         task.registered = True
@@ -141,7 +139,7 @@ def finish_deployment(
         service.load_balancers[0]["targetGroupArn"] = dep.target.target_group_arn
         service.load_balancers[0].get("advancedConfiguration", {})["alternateTargetGroupArn"] = standby
     others = [t for t in tasks.live(backend, svc) if t.revision_arn != dep.target.arn]
-    _deregister(backend, others)
+    deregister(backend, others)
     if current_config().tasks != "agent":
         tasks.stop_all(
             backend, svc, others, f"Scaling activity initiated by (deployment ecs-svc/{dep.ecs_id})"
@@ -158,11 +156,12 @@ def finish_deployment(
 def _retire(backend: Any, svc: ExpressService, revision: Revision, reason: str) -> None:
     """Stop the tasks of a revision that will not serve."""
     mine = tasks.live(backend, svc, revision)
-    _deregister(backend, mine)
+    deregister(backend, mine)
     tasks.stop_all(backend, svc, mine, reason)
 
 
-def _deregister(backend: Any, retired: list[tasks.ExpressTask]) -> None:
+def deregister(backend: Any, retired: list[tasks.ExpressTask]) -> None:
+    """Take the tasks out of their target groups (draining, then gone)."""
     for task in retired:
         if task.registered:
             targets.set_health(

@@ -80,6 +80,7 @@ class ExpressService:
     scaling: Scaling | None = None
     attached: bool = True  # holds a rule and target groups on its ALB (until deleted)
     failed_resources: dict[str, str] = field(default_factory=dict)  # managed resource -> reason
+    crashes: int = 0  # serving tasks that stopped in a row, for the replacement's backoff
 
     @property
     def latest(self) -> Deployment:

@@ -74,6 +74,8 @@ class ExpressTask(Task):
         self.pull_started_at: datetime | None = self.created_at
         self.connectivity: str | None = None
         self.connectivity_at: datetime | None = None
+        self.not_before: datetime | None = None  # a replacement waits out its backoff
+        self.launch: dict[str, Any] | None = None  # what the local cloud's agent runs (agent.py)
         self.pull_stopped_at: datetime | None = None
 
     @property
@@ -163,7 +165,7 @@ def stop(
     task.desired_status = "STOPPED"
     task.status = "STOPPED"
     task.stopped_reason = reason
-    task.stop_code = "TaskFailedToStart" if failed_to_start and code != "UserInitiated" else code
+    task.stop_code = code
     task.stopping_at = task.stopping_at or when
     task.stopped_at = task.execution_stopped_at = when
     task.health_status = "UNKNOWN"

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -20,6 +22,8 @@ import botocore.session
 import httpx
 from botocore.config import Config
 from botocore.model import Shape
+
+from expressway.aws import local_state
 
 from .config import configure
 from .faults import faults
@@ -72,6 +76,16 @@ def lean_moto(monkeypatch: Any, *managed_policy_arns: str) -> None:
     monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 
+def publish_state(endpoint: str, key: str = "testing", secret: str = "testing") -> Path:  # noqa: S107
+    """Write the state file expressway reads for `endpoint`, as the local cloud's server does, for a
+    moto server a test started itself (moto's own server accepts any key). Returns its path."""
+    path = local_state.state_path(endpoint)
+    arn = "arn:aws:iam::123456789012:user/developer"
+    keys = {"access_key_id": key, "secret_access_key": secret, "arn": arn}
+    local_state.write(path, local_state.LocalState(endpoint, os.getpid(), "", {"developer": keys}))
+    return path
+
+
 TRUST = json.dumps(
     {
         "Version": "2012-10-17",
@@ -89,12 +103,27 @@ TRUST = json.dumps(
 class EmulatedAws:
     """The same test-facing API whether moto runs in this process or behind HTTP."""
 
-    def __init__(self, endpoint: str | None = None, region: str = REGION) -> None:
+    def __init__(
+        self, endpoint: str | None = None, region: str = REGION, identity: str = "developer"
+    ) -> None:
         self.endpoint = endpoint
         self.region = region
         self.mode = "in-process" if endpoint is None else "server"
         self._roles: tuple[str, str] | None = None
         self._clients: dict[str, Any] = {}
+        # A server of the local cloud holds the session's keys and control token in its state file.
+        self.state = (
+            local_state.read(endpoint)
+            if endpoint is not None and local_state.state_path(endpoint).exists()
+            else None
+        )
+        self.keys = self.state.keys(identity) if self.state is not None else ("testing", "testing")
+
+    @property
+    def control(self) -> dict[str, str]:
+        """The headers the control endpoints (/moto-api/) need."""
+        token = self.state.control_token if self.state else ""
+        return {"Authorization": f"Bearer {token}"} if token else {}
 
     def client(self, service: str) -> Any:
         # Clients are cached: building one costs more than most emulated calls.
@@ -108,6 +137,8 @@ class EmulatedAws:
             service,  # type: ignore[call-overload]
             region_name=self.region,
             endpoint_url=self.endpoint,
+            aws_access_key_id=self.keys[0],
+            aws_secret_access_key=self.keys[1],
             config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
         )
 
@@ -136,7 +167,8 @@ class EmulatedAws:
         if self.endpoint is None:
             configure(**settings)
         else:
-            reply = httpx.post(f"{self.endpoint}/moto-api/expressway/config", json=settings)
+            url = f"{self.endpoint}/moto-api/expressway/config"
+            reply = httpx.post(url, json=settings, headers=self.control)
             assert reply.status_code == 200, reply.text
 
     def fault(self, name: str, **arguments: Any) -> None:
@@ -145,7 +177,9 @@ class EmulatedAws:
             getattr(faults, name)(**arguments)
         else:
             reply = httpx.post(
-                f"{self.endpoint}/moto-api/expressway/faults", json={"fault": name, **arguments}
+                f"{self.endpoint}/moto-api/expressway/faults",
+                json={"fault": name, **arguments},
+                headers=self.control,
             )
             assert reply.status_code == 200, reply.text
 
@@ -160,7 +194,7 @@ class EmulatedAws:
     def reset(self) -> None:
         """moto's reset (server mode; in process, mock_aws resets on start and stop)."""
         if self.endpoint is not None:
-            httpx.post(f"{self.endpoint}/moto-api/reset").raise_for_status()
+            httpx.post(f"{self.endpoint}/moto-api/reset", headers=self.control).raise_for_status()
 
     def current_deployment(self, arn: str) -> str:
         """The service's newest deployment (DescribeExpressGatewayService names it at once, where

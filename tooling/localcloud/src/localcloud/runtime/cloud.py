@@ -1,39 +1,40 @@
-"""`expressway dev`: the emulated AWS endpoint, the fleet deployed into it the real way, the supervisor
-running it from source, the router in front and a simulated sensor feeding it; Ctrl-C stops it all."""
+"""`expressway dev`: the emulated AWS endpoint (signed requests, IAM evaluated), the deployer identity
+with exactly `expressway policy`'s policy, the fleet deployed by that identity the real way, the agent
+running every task, the router in front, demo history and live sensors; Ctrl-C stops it all.
+
+A service that fails to deploy does not stop the rest: `dev: ready` names it and why, and a later
+deploy of the fixed service joins the running fleet, as does a service added while `dev` runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
-import re
-import secrets
 import signal
-import sys
+import socket
 from collections.abc import Awaitable
 from contextlib import AsyncExitStack
 from typing import Any
 
-import httpx
-
-from expressway.aws.ecs import Ecs
+from expressway import registry as registry_module
+from expressway.aws import local_state, session
 from expressway.aws.elbv2 import Elbv2
-from expressway.aws.ssm import Ssm
 from expressway.aws.sts import identity
 from expressway.console import Console
 from expressway.errors import ExpresswayError, UsageError
+from expressway.plan.arns import Arns
+from expressway.plan.deployer_policy import deployer_policy
 from expressway.registry import Names, Registry
 
+from . import demo, deploying, emulator
+from .agent import Agent
+from .control import ControlError
+from .deploying import Outcome, deploy_all
 from .options import DevOptions, check_port, endpoint_of
-from .process import Child, ServiceSpec
-from .revisions import LocalAws, read_fleet
+from .process import Child
 from .router import Router, server
 from .routes import read_routes
-from .supervisor import Supervisor
-
-# A request line in the emulator's werkzeug log: one per AWS call, far too many to show.
-_REQUEST_LOG = re.compile(r'"[A-Z]+ \S+ HTTP/1\.[01]" \d{3} ')
-_COLOR = re.compile(r"\x1b\[[0-9;]*m")  # werkzeug colours the status in a terminal
 
 
 class LocalCloud:
@@ -46,9 +47,12 @@ class LocalCloud:
         self.environment = registry.environment(options.env)
         self.host, self.aws_port = endpoint_of(self.environment, options.env)
         self.endpoint = f"http://{self.host}:{self.aws_port}"
+        self.prefix = Names.of(registry, options.env).prefix + "-"
         self.failed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.stopping = False  # children exiting from here on were asked to
-        self.specs: dict[str, ServiceSpec] = {}
+        self.outcomes: list[Outcome] = []
+        self._policy: dict[str, Any] | None = None
+        self._registry_mtime = 0.0
 
     def line(self, text: str) -> None:
         self.console.data(text + "\n")
@@ -66,59 +70,56 @@ class LocalCloud:
 
     async def start(self, stack: AsyncExitStack) -> None:
         options = self.options
-        check_port(
-            self.host, self.aws_port, "the emulated AWS endpoint", "change [environments.local] endpoint"
-        )
+        check_port(self.host, self.aws_port, "the emulated AWS endpoint",
+                   "move the endpoint with EXPRESSWAY_LOCAL_ENDPOINT=http://127.0.0.1:<port>")  # fmt: skip
         check_port("127.0.0.1", options.port, "the router", "pick another with --port")
         self.console.progress(f"dev: starting the emulated AWS endpoint on {self.endpoint}")
-        await self._emulator(stack)
-        aws = LocalAws(self.endpoint, self.environment.region, await self._account(), options.port)
-        self.aws = aws
-        elbv2 = Elbv2(self.environment)
-        router = Router(lambda: read_routes(elbv2), interval=0.5)
-        await self._router(stack, router)
-        supervisor = Supervisor(elbv2, self.line)
-        stack.push_async_callback(supervisor.stop)
-        watcher = asyncio.create_task(self._watch_fleet(supervisor, aws))
+        started = await emulator.start(self.host, self.aws_port, options.port, self.prefix, self.line)
+        child, self.control = started[0], started[2]
+        stack.push_async_callback(self._stop_child, child)
+        stack.push_async_callback(self.control.close)
+        self._on_exit(stack, child, "the emulated AWS endpoint")
+        # This process acts for AWS itself (ECS, the ALB): the session's runtime identity.
+        os.environ[local_state.IDENTITY_VAR] = "runtime"
+        await self._apply_deployer_policy()
+        vpc_port = await self._router(stack)
+        plumbing = {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            # `<service>.localhost` does not resolve everywhere outside browsers; clients that honour
+            # HTTP_PROXY (httpx, requests, botocore) send such requests to the router's VPC side, which
+            # routes them by Host like any other (private endpoints included). The emulator is direct.
+            "HTTP_PROXY": f"http://127.0.0.1:{vpc_port}",
+            "http_proxy": f"http://127.0.0.1:{vpc_port}",
+            "NO_PROXY": "127.0.0.1,::1",
+            "no_proxy": "127.0.0.1,::1",
+            # a task gets the credentials of its task role or none, never the developer's files
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        base = {**os.environ, "LOG_FORMAT": "text"}  # people read these lines; a task's own wins
+        agent = Agent(self.control, options.registry.parent, self.line, plumbing=plumbing, base_env=base,
+                      label=lambda name: name.removeprefix(self.prefix))  # fmt: skip
+        running = asyncio.create_task(agent.run())
+        stack.push_async_callback(agent.stop)
+        stack.callback(running.cancel)
+        watcher = asyncio.create_task(self._watch_registry())
         stack.callback(watcher.cancel)
-        keys = await asyncio.to_thread(self._ensure_secrets)
+        keys = await asyncio.to_thread(demo.ensure_secrets, self.registry, options.env)
         self.console.progress(f"dev: deploying {', '.join(self.registry.services)} to {options.env}")
-        await self._deploy(stack)
-        self.specs = await asyncio.to_thread(self._read, aws)
+        deployer = {**os.environ, local_state.IDENTITY_VAR: "deployer"}
+        _, self.outcomes = await deploy_all(options.registry, options.env, deployer, self.line)
         ingest_key = keys.get(("ingest", "INGEST_API_KEY"))
-        if options.simulate and ingest_key and "ingest" in self.specs:
-            await self._simulator(stack, ingest_key)
+        ingest = self.url("ingest")
+        if options.simulate and ingest_key and ingest:
+            data = demo.Demo(
+                self.line, self.console.progress, options.port, options.sensors, options.interval
+            )
+            await data.seed(ingest, ingest_key)
+            await data.simulate(stack, ingest, ingest_key)
 
-    async def _account(self) -> str:
-        return (await asyncio.to_thread(identity, self.environment)).account
-
-    async def _emulator(self, stack: AsyncExitStack) -> None:
-        def log(text: str) -> None:
-            if not _REQUEST_LOG.search(_COLOR.sub("", text)):
-                self.line(text)
-
-        emulator = Child(log, "aws")
-        # Host names as a person types them: sensors.localhost, not homestack-local-sensors.localhost.
-        strip = Names.of(self.registry, self.options.env).prefix + "-"
-        command = [sys.executable, "-m", "localcloud.server", "--host", self.host,
-                   "--port", str(self.aws_port), "--local-port", str(self.options.port),
-                   "--local-strip-prefix", strip]  # fmt: skip
-        # Real AWS holds its managed policies (the deploy attaches two); no instance needs moto's AMIs.
-        tuning = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
-        await emulator.spawn(command, {**os.environ, **tuning})
-        stack.push_async_callback(self._stop_child, emulator)
-        self._on_exit(stack, emulator, "the emulated AWS endpoint")
-        async with httpx.AsyncClient(trust_env=False, timeout=2.0) as web:
-            for _ in range(600):
-                if emulator.returncode is not None:
-                    raise ExpresswayError(
-                        f"dev: the emulated AWS endpoint exited with code {emulator.returncode}"
-                    )
-                with contextlib.suppress(httpx.HTTPError):
-                    await web.get(f"{self.endpoint}/moto-api/")
-                    return
-                await asyncio.sleep(0.1)
-        raise ExpresswayError(f"dev: the emulated AWS endpoint did not answer on {self.endpoint} within 60s")
+    def url(self, service: str) -> str | None:
+        return deploying.url(self.outcomes, service)
 
     def _on_exit(self, stack: AsyncExitStack, child: Child, what: str) -> None:
         async def watch() -> None:
@@ -127,9 +128,40 @@ class LocalCloud:
 
         stack.callback(asyncio.create_task(watch()).cancel)
 
-    async def _router(self, stack: AsyncExitStack, router: Router) -> None:
+    async def _apply_deployer_policy(self) -> None:
+        """The deployer identity gets exactly the policy `expressway policy` prints for this registry
+        (again whenever services.toml changes, as an operator would update the deployer's role)."""
+        who = await asyncio.to_thread(identity, self.environment)
+        arns = Arns(who.partition, self.environment.region, who.account)
+        policy = deployer_policy(self.registry, self.options.env, arns)
+        if policy != self._policy:
+            await self.control.identity("deployer", policy)
+            self._policy = policy
+
+    async def _watch_registry(self) -> None:
+        path = self.options.registry
+        self._registry_mtime = path.stat().st_mtime
+        while True:
+            await asyncio.sleep(1.0)
+            with contextlib.suppress(OSError):
+                mtime = path.stat().st_mtime
+                if mtime == self._registry_mtime:
+                    continue
+                self._registry_mtime = mtime
+                try:
+                    self.registry = registry_module.load(path)
+                    await self._apply_deployer_policy()
+                except (ExpresswayError, ControlError) as error:
+                    self.console.progress(f"dev: services.toml changed but was not applied: {error}")
+
+    async def _router(self, stack: AsyncExitStack) -> int:
+        """The router on the host's port (public endpoints) and on a VPC port (for the tasks)."""
+        host_socket, vpc_socket = _bind(self.options.port), _bind(0)
+        vpc_port = int(vpc_socket.getsockname()[1])
+        elbv2 = Elbv2(self.environment)
+        router = Router(lambda: read_routes(elbv2), interval=0.5, vpc_ports=frozenset({vpc_port}))
         uvicorn_server = server(router, self.options.port)
-        task = asyncio.create_task(uvicorn_server.serve())
+        task = asyncio.create_task(uvicorn_server.serve(sockets=[host_socket, vpc_socket]))
 
         async def stop() -> None:
             uvicorn_server.should_exit = True
@@ -140,105 +172,25 @@ class LocalCloud:
             if task.done():
                 raise UsageError(f"dev: the router could not listen on 127.0.0.1:{self.options.port}")
             await asyncio.sleep(0.02)
-
-    async def _watch_fleet(self, supervisor: Supervisor, aws: LocalAws) -> None:
-        reported: dict[str, str] = {}
-        last: dict[str, ServiceSpec] = {}
-        while True:
-            try:
-                specs, problems = await asyncio.to_thread(self._read_all, aws)
-            except Exception as error:  # botocore's many types; the emulator's own exit is watched apart
-                self.console.progress(f"dev: cannot read the fleet: {type(error).__name__}: {error}")
-            else:
-                for key, why in problems.items():
-                    if reported.get(key) != why:
-                        self.console.progress(f"dev: {key} cannot start: {why}")
-                    if key in last:
-                        specs[key] = last[key]  # keep what runs; the broken revision waits
-                reported, last = problems, dict(specs)
-                supervisor.apply(specs)
-            await asyncio.sleep(self.options.fleet_poll)
-
-    def _read_all(self, aws: LocalAws) -> tuple[dict[str, ServiceSpec], dict[str, str]]:
-        ecs, ssm = Ecs(self.environment), Ssm(self.environment)
-        return read_fleet(ecs, ssm, self.registry, self.options.env, aws)
-
-    def _read(self, aws: LocalAws) -> dict[str, ServiceSpec]:
-        return self._read_all(aws)[0]
-
-    def _ensure_secrets(self) -> dict[tuple[str, str], str]:
-        """Every SSM secret the registry declares exists in the emulator (a fresh random value the
-        first time), as an operator would have created it before a first real deploy."""
-        ssm = Ssm(self.environment)
-        values: dict[tuple[str, str], str] = {}
-        for key, service in self.registry.services.items():
-            for var, ref in service.secrets.items():
-                if not ref.startswith("ssm:"):
-                    continue
-                name = "/" + ref.removeprefix("ssm:").lstrip("/")
-                found = ssm.value(name)
-                if found is None:
-                    found = secrets.token_urlsafe(24)
-                    ssm.put_secure(name, found)
-                values[(key, var)] = found
-        return values
-
-    def proxied_env(self) -> dict[str, str]:
-        """Our environment, with `*.localhost` URLs reaching the router (see LocalAws.environment)."""
-        proxy = {k: v for k, v in self.aws.environment().items() if "proxy" in k.lower()}
-        return {**os.environ, **proxy}
-
-    async def _deploy(self, stack: AsyncExitStack) -> None:
-        # The very command a person runs (`nox -s deploy -- --all --env local`), in a child process:
-        # the same code path, and Ctrl-C can stop it. It picks source images for a local environment.
-        command = [sys.executable, "-c", "import sys; from expressway.cli import main; sys.exit(main())",
-                   "--registry", str(self.options.registry),
-                   "deploy", "--all", "--env", self.options.env]  # fmt: skip
-        deploy = Child(self.line, "deploy")
-        await deploy.spawn(command, dict(os.environ))
-        stack.push_async_callback(self._stop_child, deploy)
-        code = await deploy.wait()
-        if code != 0:
-            raise ExpresswayError(
-                f"dev: deploying the fleet failed (exit code {code}); see the deploy lines above"
-            )
-
-    async def _simulator(self, stack: AsyncExitStack, key: str) -> None:
-        """Demo data: simulated sensors posting through the router, restarted if they give up."""
-        url = f"http://{self.specs['ingest'].host}:{self.options.port}"
-        options = self.options
-        command = [sys.executable, "-m", "homestack_ingest.simulate", "--url", url,
-                   "--sensors", str(options.sensors), "--interval", str(options.interval)]  # fmt: skip
-        env = {**self.proxied_env(), "INGEST_API_KEY": key}  # not in argv, where `ps` would show it
-        current: list[Child] = []
-
-        async def keep_running() -> None:
-            while True:
-                simulator = Child(self.line, "simulator")
-                current[:] = [simulator]
-                await simulator.spawn(command, env)
-                code = await simulator.wait()
-                self.line(f"simulator | [dev] exited with code {code}; restarting in 5s")
-                await asyncio.sleep(5.0)
-
-        task = asyncio.create_task(keep_running())
-
-        async def stop() -> None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            for simulator in current:
-                await simulator.stop(5.0)
-
-        stack.push_async_callback(stop)
+        return vpc_port
 
     def table(self) -> str:
-        rows = [("SERVICE", "URL", "REVISION")]
-        for key in self.registry.services:
-            spec = self.specs.get(key)
-            url = f"http://{spec.host}:{self.options.port}" if spec else "(not running)"
-            rows.append((key, url, spec.revision.rsplit("/", 1)[-1] if spec else ""))
-        widths = [max(len(row[i]) for row in rows) for i in range(2)]
-        return "".join(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]}".rstrip() + "\n" for r in rows)
+        return deploying.table(list(self.registry.services), self.outcomes)
+
+    def ready_line(self) -> str:
+        return deploying.ready_line(self.outcomes)
+
+
+def _bind(port: int) -> socket.socket:
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(("127.0.0.1", port))
+    except OSError as error:
+        listener.close()
+        raise UsageError(f"dev: the router cannot listen on 127.0.0.1:{port}: {error.strerror}") from None
+    listener.listen(128)
+    return listener
 
 
 async def run(options: DevOptions, registry: Registry, console: Console) -> int:
@@ -248,6 +200,7 @@ async def run(options: DevOptions, registry: Registry, console: Console) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     cloud = LocalCloud(options, registry, console)
+    identity_before = os.environ.get(local_state.IDENTITY_VAR)
     try:
         async with AsyncExitStack() as stack:
             startup = asyncio.create_task(cloud.start(stack))
@@ -256,16 +209,18 @@ async def run(options: DevOptions, registry: Registry, console: Console) -> int:
                 console.progress("dev: stopping")
             else:
                 console.data(cloud.table())
-                front = "dashboard" if "dashboard" in cloud.specs else next(iter(cloud.specs), "")
-                if front:
-                    url = f"http://{cloud.specs[front].host}:{options.port}"
-                    console.progress(f"dev: ready: open {url} in a browser (Ctrl-C stops everything)")
+                console.progress(cloud.ready_line())
                 await _first(asyncio.ensure_future(stop.wait()), cloud.wait_failed())
                 cloud.stopping = True
                 console.progress("dev: stopping")
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+        session.reset()
+        if identity_before is None:
+            os.environ.pop(local_state.IDENTITY_VAR, None)
+        else:
+            os.environ[local_state.IDENTITY_VAR] = identity_before
     if cloud.failed.done():
         raise ExpresswayError(f"dev: {cloud.failed.result()}", hint="its last lines are above")
     console.progress("dev: stopped; no process left behind")

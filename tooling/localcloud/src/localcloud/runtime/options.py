@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from expressway.aws.session import endpoint_url
 from expressway.errors import UsageError
 from expressway.registry import Environment
 
@@ -24,7 +25,6 @@ class DevOptions:
     simulate: bool = True
     sensors: int = 3
     interval: float = 2.0
-    fleet_poll: float = 1.0  # how often the supervisor re-reads the emulator's services
 
 
 def endpoint_of(environment: Environment, env: str) -> tuple[str, int]:
@@ -34,14 +34,14 @@ def endpoint_of(environment: Environment, env: str) -> tuple[str, int]:
             f"dev: environment {env!r} has no endpoint: the local cloud serves AWS on one",
             hint=f'add `endpoint = "http://127.0.0.1:4566"` to [environments.{env}] in services.toml',
         )
-    url = urlsplit(environment.endpoint)
+    url = urlsplit(endpoint_url(environment) or "")
     host = url.hostname or ""
     loopback = host == "localhost"
     with contextlib.suppress(ValueError):
         loopback = loopback or ipaddress.ip_address(host).is_loopback
     if url.scheme != "http" or not loopback or url.port is None:
         raise UsageError(
-            f"dev: endpoint {environment.endpoint} of environment {env!r} is not http://<loopback>:<port>",
+            f"dev: endpoint {endpoint_url(environment)} of environment {env!r} is not http://<loopback>:<port>",
             hint="the local cloud only listens on loopback, e.g. http://127.0.0.1:4566",
         )
     return host, url.port

@@ -1,4 +1,5 @@
-"""One service revision running as a local uvicorn process: start, health check, log lines, stop."""
+"""Child processes of the local cloud: each in its own process group, output prefixed line by line, dying
+with its parent; a task's app as a uvicorn process on its own loopback address."""
 
 from __future__ import annotations
 
@@ -13,23 +14,8 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-
-import httpx
 
 LogSink = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    """What to run for one revision of one service, as the emulator holds it."""
-
-    name: str
-    revision: str  # the service revision ARN: a new one means a new deployment
-    app: str  # "package.module:attribute", imported from the workspace venv
-    health: str = "/health"
-    host: str = ""  # the host name the ALB rule matches, e.g. "sensors.localhost"
-    environment: Mapping[str, str] = field(default_factory=dict)
 
 
 # Each process gets its own loopback address, as each Fargate task gets its own IP: targets are
@@ -125,12 +111,12 @@ class Child:
         _signal_group(self._process.pid, signal.SIGKILL)
 
 
-class ServiceProcess(Child):
-    """A uvicorn process serving one revision of one service on a loopback address."""
+class TaskProcess(Child):
+    """A uvicorn process serving one task's app on its own loopback address."""
 
-    def __init__(self, spec: ServiceSpec, address: str, port: int, log: LogSink, prefix: str) -> None:
+    def __init__(self, app: str, address: str, port: int, log: LogSink, prefix: str) -> None:
         super().__init__(log, prefix)
-        self.spec = spec
+        self.app = app
         self.address = address
         self.port = port
 
@@ -138,25 +124,14 @@ class ServiceProcess(Child):
     def url(self) -> str:
         return f"http://{self.address}:{self.port}"
 
-    async def start(self, base_env: Mapping[str, str]) -> None:
+    async def start(self, env: Mapping[str, str]) -> None:
         command = [
-            sys.executable, "-m", "uvicorn", self.spec.app,
+            sys.executable, "-m", "uvicorn", self.app,
             "--host", self.address, "--port", str(self.port),
             "--no-access-log",  # the services log each request themselves
             "--timeout-graceful-shutdown", "10",
         ]  # fmt: skip
-        await self.spawn(command, {**base_env, **self.spec.environment})
-
-    async def wait_healthy(self, patience: float) -> bool:
-        """Poll the health path until it answers 200 (True), the process exits or `patience` runs out."""
-        deadline = time.monotonic() + patience
-        async with httpx.AsyncClient(trust_env=False, timeout=2.0) as client:
-            while time.monotonic() < deadline and self.returncode is None:
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(self.url + self.spec.health)).status_code == 200:
-                        return True
-                await asyncio.sleep(0.1)
-        return False
+        await self.spawn(command, env)
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -47,9 +47,15 @@ class Router:
     the emulator holds them. Responses stream through unbuffered, so server-sent events work.
     """
 
-    def __init__(self, read: RouteReader, *, interval: float = 0.5) -> None:
+    def __init__(
+        self, read: RouteReader, *, interval: float = 0.5, vpc_ports: frozenset[int] = frozenset()
+    ) -> None:
         self._read = read
         self._interval = interval
+        # Requests arriving on these ports come from inside the VPC (the tasks' proxy): they may reach
+        # private endpoints, which the host's port does not serve, as nothing outside reaches an
+        # internal ALB.
+        self.vpc_ports = vpc_ports
         self._table = RouteTable()
         self._client: httpx.AsyncClient | None = None
         self._poller: asyncio.Task[None] | None = None
@@ -109,6 +115,14 @@ class Router:
         route = self._table.match(host)
         if route is None:
             await _page(send, 404, "Not found", _not_found(host, self._table))
+            return
+        inside = int((scope.get("server") or ("", 0))[1] or 0) in self.vpc_ports
+        if route.internal and not inside:
+            message = (
+                f'<p>{_e(host)} is a private endpoint (access = "private"): only tasks inside its VPC '
+                "reach it, as nothing outside reaches an internal load balancer.</p>"
+            )
+            await _page(send, 403, "Private endpoint", message)
             return
         body = _Body(receive)
         for attempt in (1, 2):
@@ -279,7 +293,8 @@ class _Server(uvicorn.Server):
 
 
 def server(router: Router, port: int, host: str = "127.0.0.1") -> uvicorn.Server:
-    """A uvicorn server for the router (its `serve()` runs until `should_exit` is set)."""
+    """A uvicorn server for the router (its `serve()` runs until `should_exit` is set; pass it bound
+    sockets to listen on several ports)."""
     config = uvicorn.Config(
         router,
         host=host,
@@ -289,5 +304,8 @@ def server(router: Router, port: int, host: str = "127.0.0.1") -> uvicorn.Server
         proxy_headers=False,  # the client address is the one to append to X-Forwarded-For
         lifespan="on",
         timeout_graceful_shutdown=5,
+        # the service's own Date and Server headers pass through; uvicorn would add a second pair
+        date_header=False,
+        server_header=False,
     )
     return _Server(config)

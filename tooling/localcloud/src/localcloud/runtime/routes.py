@@ -32,6 +32,7 @@ class Route:
     groups: tuple[str, ...]  # every target group the rule forwards to, whatever its weight
     serving: tuple[str, ...]  # the groups with a weight above zero: where traffic goes
     targets: tuple[Target, ...]  # the registered targets of the serving groups
+    internal: bool = False  # on an internal ALB (access = "private"): reachable from the VPC only
     _turn: itertools.count[int] = field(default_factory=itertools.count, compare=False, repr=False)
 
     def matches(self, host: str) -> bool:
@@ -116,6 +117,7 @@ def read_routes(elbv2: Elbv2) -> RouteTable:
     for balancer in elbv2.load_balancers():
         if balancer.get("Type", "application") != "application":
             continue
+        internal = balancer.get("Scheme") == "internal"
         for listener in elbv2.listeners(balancer["LoadBalancerArn"]):
             for rule in elbv2.rules(listener["ListenerArn"]):
                 hosts = _host_values(rule.get("Conditions", []))
@@ -128,6 +130,6 @@ def read_routes(elbv2: Elbv2) -> RouteTable:
                         health[group] = _targets(elbv2, group)
                     targets.extend(t for t in health[group] if t not in targets)
                 priority = int(rule["Priority"]) if str(rule.get("Priority", "")).isdigit() else 50001
-                routes.append(Route(priority, hosts, groups, serving, tuple(targets)))
+                routes.append(Route(priority, hosts, groups, serving, tuple(targets), internal=internal))
     routes.sort(key=lambda route: route.priority)
     return RouteTable(tuple(routes))
