@@ -98,7 +98,7 @@ class Deployer:
         self._shared = threading.Lock()
         self._shared_done = False
         self._preflown = False
-        self._iam_changed_at: float | None = None  # clock.monotonic() of this run's latest IAM change
+        self._shared_iam_at: float | None = None  # clock.monotonic() when this run changed shared IAM
         self._placed: int | None = None  # services on the shared ALB, counting this run's creates
 
     def facts(self) -> Facts:
@@ -208,7 +208,14 @@ class Deployer:
             with self._reported(key, group):
                 deployment = self._settle(key, observed.current_deployment, None, earlier=True)
                 url = self._verify(key, observed, prepared.version)
-            self.say(f"{key}: up to date ({url})")
+            running = (
+                observed.active.revision.rsplit("/", 1)[-1]
+                if observed.active and observed.active.revision
+                else "?"
+            )
+            self.say(
+                f"{key}: up to date: {(observed.version or 'unknown')[:12]} runs (revision {running}) at {url}"
+            )
             return Outcome(key, "no-change", url, deployment)
         self.preflight()
         previous = observed.current_deployment if observed else None
@@ -230,9 +237,8 @@ class Deployer:
         """Shared resources, then the service's own; then time for IAM changes to take effect."""
         guard()
         self._ensure_shared()
-        if support.ensure_service(self.registry, self.env, desired, lambda m: self.say(f"{key}: {m}")):
-            self._iam_changed()
-        self._settle_iam(key)
+        changed = support.ensure_service(self.registry, self.env, desired, lambda m: self.say(f"{key}: {m}"))
+        self._settle_iam(key, self.options.clock.monotonic() if changed else None)
 
     def _create(self, key: str, step: Step, desired: Spec, guard: Callable[[], None]) -> str | None:
         """Take a place on the shared ALB, then create; a create that leaves no service behind gives
@@ -241,11 +247,13 @@ class Deployer:
         try:
             self._prerequisites(key, desired, guard)
             return self._apply(key, step, desired, guard)
-        except ExpresswayError:
+        except ExpresswayError as exc:
             if self._absent(key):
                 with self._shared:
                     assert self._placed is not None
                     self._placed -= 1
+            else:  # the create got as far as a service: its events and logs say what went wrong
+                _add_report(exc, self.target, key, desired.log_group)
             raise
 
     def _absent(self, key: str) -> bool:
@@ -261,8 +269,7 @@ class Deployer:
         try:
             yield
         except ExpresswayError as exc:
-            exc.message = f"{exc.message}{report(self.target, key, log_group)}"
-            exc.args = (exc.message,)
+            _add_report(exc, self.target, key, log_group)
             raise
 
     def preflight(self) -> None:
@@ -280,20 +287,19 @@ class Deployer:
         with self._shared:
             if not self._shared_done:
                 if support.ensure_shared(self.registry, self.env, self.facts().arns, self.say):
-                    self._iam_changed()
+                    self._shared_iam_at = self.options.clock.monotonic()
                 self._shared_done = True
 
-    def _iam_changed(self) -> None:
+    def _settle_iam(self, key: str, own: float | None) -> None:
+        """Before a call that uses IAM roles: wait until the latest change of the roles this service
+        uses is `iam_settle` old: the shared ones (changed once per run, by whichever deploy came
+        first) and its own (`own`: when they changed, None if they did not). Under --parallel each
+        deploy waits for its own roles only, never for another service's."""
         with self._shared:
-            self._iam_changed_at = self.options.clock.monotonic()
-
-    def _settle_iam(self, key: str) -> None:
-        """Before a call that uses IAM roles: wait until the run's latest IAM change is `iam_settle`
-        old. Every thread reads the same moment, so one deploy cannot take another's wait."""
-        with self._shared:
-            changed = self._iam_changed_at
-        if changed is None or self.options.iam_settle <= 0:
+            times = [t for t in (self._shared_iam_at, own) if t is not None]
+        if not times or self.options.iam_settle <= 0:
             return
+        changed = max(times)
         left = changed + self.options.iam_settle - self.options.clock.monotonic()
         if left > 0:
             self.say(f"{key}: waiting {left:.0f}s for new IAM roles and policies to take effect")
@@ -348,7 +354,9 @@ class Deployer:
             clock=o.clock,
         )
 
-    def _settle(self, key: str, arn: str | None, started: datetime | None, *, earlier: bool = False) -> str | None:
+    def _settle(
+        self, key: str, arn: str | None, started: datetime | None, *, earlier: bool = False
+    ) -> str | None:
         if not arn:
             return None
         o = self.options
@@ -364,3 +372,8 @@ class Deployer:
             self.target, self.prober, key, observed, version, self.say,
             enabled=options.verify, timeout=options.verify_timeout, poll=options.poll, clock=options.clock,
         )  # fmt: skip
+
+
+def _add_report(exc: ExpresswayError, target: Target, key: str, log_group: str | None) -> None:
+    exc.message = f"{exc.message}{report(target, key, log_group)}"
+    exc.args = (exc.message,)

@@ -118,7 +118,11 @@ def settle(
     watch = Watch(target, key, started, interval=interval, clock=clock)
     first = target.ecs.deployment(arn)
     if earlier and first is not None and first.ended and not first.succeeded:
-        say(f"{key}: its last deployment ended {first.status}; the service runs the configuration asked for")
+        why = f": {first.reason}" if first.reason else ""
+        say(
+            f"{key}: its last deployment ended {first.status}{why}; the revision it went back to is the "
+            "one this deploy asks for, so there is nothing to deploy"
+        )
         return first
     pending = [first]
     found = wait_for_deployment(
@@ -158,4 +162,7 @@ def recent_events(target: Target, key: str, limit: int = 8) -> list[str]:
         events = target.ecs.events(target.names.cluster, target.arn(key), limit)
     except ExpresswayError:  # a failure report must not fail on its own garnish
         return []
-    return [f"{event.at.isoformat(timespec='seconds') if event.at else '?'} {event.message}" for event in reversed(events)]
+    return [
+        f"{event.at.isoformat(timespec='seconds') if event.at else '?'} {event.message}"
+        for event in reversed(events)
+    ]
