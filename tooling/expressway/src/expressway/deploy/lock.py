@@ -191,7 +191,7 @@ class DeployLock:
                 raise DeployError(
                     f"{self.action} {self.service}: locked: {held.who} has been "
                     f"{_DOING.get(held.action, held.action)} it since {held.since}",
-                    hint=f"wait for it to end{self._wait_option}; if it crashed, the lock expires at {expires}",
+                    hint=f"wait for that {held.action}{self._wait_option}; if it crashed, the lock expires at {expires}",
                 )
             if say and not told:
                 say(f"{self.service}: waiting for the deploy lock held by {held.who} since {held.since}")
