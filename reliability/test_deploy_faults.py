@@ -34,8 +34,8 @@ class CrashBeforeChange:
     def __init__(self, count: Callable[..., None], crash_at: int) -> None:
         self.count, self.crash_at, self.seen = count, crash_at, 0
 
-    def __call__(self, prefix: str, event_name: str, **kwargs: Any) -> None:
-        self.count(prefix, event_name, **kwargs)
+    def __call__(self, event_name: str, **kwargs: Any) -> None:
+        self.count(event_name, **kwargs)
         if event_name.split(".")[2].startswith(CHANGES):
             self.seen += 1
             if self.seen == self.crash_at + 1:

@@ -84,8 +84,8 @@ class ChangesBy:
         self.count = count
         self.seen: list[tuple[str, str]] = []
 
-    def __call__(self, prefix: str, event_name: str, **kwargs: Any) -> None:
-        self.count(prefix, event_name, **kwargs)
+    def __call__(self, event_name: str, **kwargs: Any) -> None:
+        self.count(event_name, **kwargs)
         _, service, operation = event_name.split(".", 2)
         if operation.startswith(CHANGES) and operation not in ("PutItem", "DeleteItem"):
             self.seen.append((threading.current_thread().name, f"{service}.{operation}"))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from expressway.aws import session
 from expressway.cli import main
 from expressway.console import Console
 from expressway.deploy.deployer import Deployer
@@ -200,3 +201,28 @@ def test_destroy_takes_the_deploy_lock_and_names_the_deploy_that_holds_it(
     assert code == 0, err
     assert "is INACTIVE" in err
     assert operator.lock("sensors").holder() is None  # released after the deletion
+
+
+def test_a_no_change_deploy_through_the_cli_makes_13_aws_calls(cli: Cli) -> None:
+    assert cli("deploy", "sensors")[0] == 0
+    session.calls.clear()
+    code, _, err = cli("deploy", "sensors")
+    assert code == 0
+    assert "sensors: up to date: " in err
+    looks = {  # what runs: who and where (once per run), the service, its last deployment
+        "sts:GetCallerIdentity": 1,
+        "ec2:DescribeVpcs": 1,
+        "ec2:DescribeSubnets": 1,
+        "ecs:DescribeExpressGatewayService": 1,
+        "ecs:DescribeServiceDeployments": 1,
+    }
+    bookkeeping = {  # the deploy lock, the deploy record, the deployed image kept from ECR cleanup
+        "dynamodb:DescribeTable": 1,
+        "dynamodb:GetItem": 1,
+        "dynamodb:PutItem": 3,
+        "dynamodb:Query": 1,
+        "dynamodb:DeleteItem": 1,
+        "ecr:BatchGetImage": 1,
+    }
+    assert dict(session.calls) == {**looks, **bookkeeping}
+    assert session.call_count() == 13
