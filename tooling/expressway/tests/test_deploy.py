@@ -319,9 +319,7 @@ def test_new_iam_roles_get_time_to_take_effect_before_the_create_that_uses_them(
     assert not any("waiting" in line for line in again)
 
 
-def test_under_parallel_each_deploy_waits_for_its_own_new_roles_only(
-    aws: None, make_deployer: Make
-) -> None:
+def test_under_parallel_each_deploy_waits_for_its_own_new_roles_only(aws: None, make_deployer: Make) -> None:
     independent = {"dashboard": {"env": {"SENSORS_URL": "http://sensors.example"}}}
     make_deployer(parse(registry_text({"services": independent}))).deploy("sensors")
     # one wave: sensors updated (its roles as they were), dashboard created (new roles)

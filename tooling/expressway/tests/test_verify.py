@@ -3,10 +3,9 @@ version passes with a warning, a real endpoint's check goes the way the environm
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
-
-import json
 
 import boto3
 import httpx

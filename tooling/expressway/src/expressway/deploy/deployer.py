@@ -7,19 +7,17 @@ wait for the deployment -> verify the new version answers.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from expressway.aws.ecs import is_propagation_error
-from expressway.aws.servicequotas import ServiceQuotas
 from expressway.deploy import prerequisites as support
+from expressway.deploy.run import Run
 from expressway.deploy.target import Target
 from expressway.deploy.verify import verify
 from expressway.deploy.waiting import Clock, Deadline, Prober
-from expressway.deploy.watch import find_deployment, report, settle
+from expressway.deploy.watch import add_report, find_deployment, reported, settle
 from expressway.errors import AwsError, DeployError, ExpresswayError
 from expressway.images.source import ImageSource
 from expressway.plan import capacity
@@ -95,11 +93,7 @@ class Deployer:
         self.options = options or Options()
         self._facts: Facts | None = None
         self._urls: dict[str, str] = {}
-        self._shared = threading.Lock()
-        self._shared_done = False
-        self._preflown = False
-        self._shared_iam_at: float | None = None  # clock.monotonic() when this run changed shared IAM
-        self._placed: int | None = None  # services on the shared ALB, counting this run's creates
+        self.run = Run(self.target, self.options, say)
 
     def facts(self) -> Facts:
         """Account, region and the one subnet list, looked up once per run."""
@@ -155,10 +149,7 @@ class Deployer:
 
     def alb_used(self) -> int:
         """Express services on this environment's shared ALBs now (counted once per run)."""
-        with self._shared:
-            if self._placed is None:
-                self._placed = self.target.services_on_alb()
-            return self._placed
+        return self.run.alb_used()
 
     def empty_vpc(self) -> bool:
         """True while no Express service stands on this environment's shared ALB (this run's failed
@@ -205,26 +196,23 @@ class Deployer:
         if step.action == "no-change":
             assert observed is not None
             group = observed.active.log_group if observed.active else None
-            with self._reported(key, group):
+            with reported(self.target, key, group):
                 deployment = self._settle(key, observed.current_deployment, None, earlier=True)
                 url = self._verify(key, observed, prepared.version)
-            running = (
-                observed.active.revision.rsplit("/", 1)[-1]
-                if observed.active and observed.active.revision
-                else "?"
-            )
+            revision = ((observed.active.revision if observed.active else None) or "?").rsplit("/", 1)[-1]
             self.say(
-                f"{key}: up to date: {(observed.version or 'unknown')[:12]} runs (revision {running}) at {url}"
+                f"{key}: up to date: {(observed.version or 'unknown')[:12]} runs "
+                f"(revision {revision}) at {url}"
             )
             return Outcome(key, "no-change", url, deployment)
-        self.preflight()
+        self.run.preflight()
         previous = observed.current_deployment if observed else None
         started = datetime.now(UTC) - timedelta(seconds=5)
         creating = step.action == "create"
         current = self._create(key, step, desired, guard) if creating else None
         if not creating:
             self._prerequisites(key, desired, guard)
-        with self._reported(key, desired.log_group):
+        with reported(self.target, key, desired.log_group):
             if not creating:  # the service exists: a failed update is reported like any failure
                 current = self._apply(key, step, desired, guard)
             arn = self._find_deployment(key, current, previous, started)
@@ -236,24 +224,22 @@ class Deployer:
     def _prerequisites(self, key: str, desired: Spec, guard: Callable[[], None]) -> None:
         """Shared resources, then the service's own; then time for IAM changes to take effect."""
         guard()
-        self._ensure_shared()
+        self.run.ensure_shared(self.facts())
         changed = support.ensure_service(self.registry, self.env, desired, lambda m: self.say(f"{key}: {m}"))
-        self._settle_iam(key, self.options.clock.monotonic() if changed else None)
+        self.run.settle_iam(key, self.options.clock.monotonic() if changed else None)
 
     def _create(self, key: str, step: Step, desired: Spec, guard: Callable[[], None]) -> str | None:
         """Take a place on the shared ALB, then create; a create that leaves no service behind gives
         its place back, so a failed create does not crowd out the next one of the run."""
-        self._check_capacity(key)
+        self.run.take_place(key, self.facts())
         try:
             self._prerequisites(key, desired, guard)
             return self._apply(key, step, desired, guard)
         except ExpresswayError as exc:
             if self._absent(key):
-                with self._shared:
-                    assert self._placed is not None
-                    self._placed -= 1
+                self.run.give_place_back()
             else:  # the create got as far as a service: its events and logs say what went wrong
-                _add_report(exc, self.target, key, desired.log_group)
+                add_report(exc, self.target, key, desired.log_group)
             raise
 
     def _absent(self, key: str) -> bool:
@@ -262,63 +248,6 @@ class Deployer:
             return self.observe(key) is None
         except ExpresswayError:
             return False
-
-    @contextmanager
-    def _reported(self, key: str, log_group: str | None) -> Iterator[None]:
-        """Add the failure report (last log lines, recent ECS events) to an error raised in the block."""
-        try:
-            yield
-        except ExpresswayError as exc:
-            _add_report(exc, self.target, key, log_group)
-            raise
-
-    def preflight(self) -> None:
-        """Warnings that must come before any change (once per run): the Fargate vCPU quota."""
-        with self._shared:
-            if self._preflown:
-                return
-            self._preflown = True
-        quota = ServiceQuotas(self.environment).fargate_vcpus()
-        warning = capacity.quota_warning(self.registry, self.env, quota)
-        if warning:
-            self.say(warning)
-
-    def _ensure_shared(self) -> None:
-        with self._shared:
-            if not self._shared_done:
-                if support.ensure_shared(self.registry, self.env, self.facts().arns, self.say):
-                    self._shared_iam_at = self.options.clock.monotonic()
-                self._shared_done = True
-
-    def _settle_iam(self, key: str, own: float | None) -> None:
-        """Before a call that uses IAM roles: wait until the latest change of the roles this service
-        uses is `iam_settle` old: the shared ones (changed once per run, by whichever deploy came
-        first) and its own (`own`: when they changed, None if they did not). Under --parallel each
-        deploy waits for its own roles only, never for another service's."""
-        with self._shared:
-            times = [t for t in (self._shared_iam_at, own) if t is not None]
-        if not times or self.options.iam_settle <= 0:
-            return
-        changed = max(times)
-        left = changed + self.options.iam_settle - self.options.clock.monotonic()
-        if left > 0:
-            self.say(f"{key}: waiting {left:.0f}s for new IAM roles and policies to take effect")
-            self.options.clock.sleep(left)
-
-    def _check_capacity(self, key: str) -> None:
-        """Refuse a create that would open another ALB; parallel creates of one run count each other."""
-        facts = self.facts()
-        places = self.options.alb_places
-        self.alb_used()
-        with self._shared:
-            assert self._placed is not None
-            used = capacity.Capacity(self._placed)
-            if used.full(places) and not self.options.allow_new_alb:
-                vpc, prices = self.target.network().vpc, estimate_prices(self.environment.region)
-                capacity.refuse_spill(key, self.environment, used, len(facts.subnets), vpc, prices)
-            self._placed += 1
-        if used.used >= places * 4 // 5:
-            self.say(f"{key}: {used.used % places or places} of {places} places on the shared ALB are used")
 
     def _apply(
         self, key: str, step: Step, desired: Spec, guard: Callable[[], None] = lambda: None
@@ -372,8 +301,3 @@ class Deployer:
             self.target, self.prober, key, observed, version, self.say,
             enabled=options.verify, timeout=options.verify_timeout, poll=options.poll, clock=options.clock,
         )  # fmt: skip
-
-
-def _add_report(exc: ExpresswayError, target: Target, key: str, log_group: str | None) -> None:
-    exc.message = f"{exc.message}{report(target, key, log_group)}"
-    exc.args = (exc.message,)

@@ -191,7 +191,8 @@ class DeployLock:
                 raise DeployError(
                     f"{self.action} {self.service}: locked: {held.who} has been "
                     f"{_DOING.get(held.action, held.action)} it since {held.since}",
-                    hint=f"wait for that {held.action}{self._wait_option}; if it crashed, the lock expires at {expires}",
+                    hint=f"wait for that {held.action}{self._wait_option}; if it crashed, the lock "
+                    f"expires at {expires}",
                 )
             if say and not told:
                 say(f"{self.service}: waiting for the deploy lock held by {held.who} since {held.since}")
@@ -220,7 +221,8 @@ class DeployLock:
             lost = f"its lease could not be renewed for {_seconds(self.lease * TRUSTED)}"
         if lost is not None:
             raise DeployError(
-                f"{self.action} {self.service}: lost the deploy lock: {lost}; stopped before its next AWS change",
+                f"{self.action} {self.service}: lost the deploy lock: {lost}; "
+                "stopped before its next AWS change",
                 hint="what it changed so far stays; deploy again (it carries on from what runs), and see "
                 f"`expressway history {self.service}` for what went out",
             )

@@ -82,7 +82,7 @@ def _via_loopback(url: str) -> tuple[str, dict[str, str]]:
     return url, {}
 
 
-class NotJson(ValueError):
+class NotJsonError(ValueError):
     """A health answer that says it is JSON but does not parse."""
 
 
@@ -94,13 +94,13 @@ def _is_json(content_type: str) -> bool:
 
 
 def _json(answer: httpx.Response) -> object:
-    """The answer's JSON body; None when it says it is not JSON; NotJson when it says so but is not."""
+    """The answer's JSON body; None when it says it is not JSON; NotJsonError when it says so but is not."""
     if not _is_json(answer.headers.get("content-type", "")):
         return None
     try:
         parsed: object = answer.json()
     except ValueError as exc:
-        raise NotJson(
+        raise NotJsonError(
             f"HTTP {answer.status_code} with a body that is not JSON: {answer.text[:80]!r}"
         ) from exc
     return parsed
@@ -157,7 +157,7 @@ def _judge(web: httpx.Client, target: str, headers: dict[str, str], version: str
     try:
         answer = web.get(target, headers=headers)
         body = _json(answer)
-    except NotJson as exc:  # a version cannot be read from it: never taken for "no version"
+    except NotJsonError as exc:  # a version cannot be read from it: never taken for "no version"
         return None, str(exc)
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"

@@ -13,7 +13,8 @@ https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from expressway.aws.logs import Logs
@@ -166,3 +167,19 @@ def recent_events(target: Target, key: str, limit: int = 8) -> list[str]:
         f"{event.at.isoformat(timespec='seconds') if event.at else '?'} {event.message}"
         for event in reversed(events)
     ]
+
+
+@contextmanager
+def reported(target: Target, key: str, log_group: str | None) -> Iterator[None]:
+    """Add the failure report (last log lines, recent ECS events) to an error raised in the block."""
+    try:
+        yield
+    except ExpresswayError as exc:
+        add_report(exc, target, key, log_group)
+        raise
+
+
+def add_report(exc: ExpresswayError, target: Target, key: str, log_group: str | None) -> None:
+    """Append the failure report to `exc`'s message (what the CLI prints)."""
+    exc.message = f"{exc.message}{report(target, key, log_group)}"
+    exc.args = (exc.message,)
