@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from expressway.aws.ecs import is_propagation_error
 from expressway.deploy import prerequisites as support
-from expressway.deploy.run import Run
+from expressway.deploy.run import Limits, Run
 from expressway.deploy.target import Target
 from expressway.deploy.verify import verify
 from expressway.deploy.waiting import Clock, Deadline, Prober
@@ -93,7 +93,8 @@ class Deployer:
         self.options = options or Options()
         self._facts: Facts | None = None
         self._urls: dict[str, str] = {}
-        self.run = Run(self.target, self.options, say)
+        o = self.options
+        self.run = Run(self.target, Limits(o.alb_places, o.allow_new_alb, o.iam_settle, o.clock), say)
 
     def facts(self) -> Facts:
         """Account, region and the one subnet list, looked up once per run."""

@@ -6,23 +6,31 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from expressway.aws.servicequotas import ServiceQuotas
 from expressway.deploy import prerequisites as support
 from expressway.deploy.target import Target
+from expressway.deploy.waiting import Clock
 from expressway.plan import capacity
 from expressway.plan.desired import Facts
 from expressway.plan.pricing import estimate_prices
 
-if TYPE_CHECKING:
-    from expressway.deploy.deployer import Options
+
+@dataclass(frozen=True)
+class Limits:
+    """The Deployer's options a run's shared state needs (deploy/deployer.Options has their why)."""
+
+    alb_places: int
+    allow_new_alb: bool
+    iam_settle: float
+    clock: Clock
 
 
 class Run:
     """The state one run's deploys share; `say` reports progress."""
 
-    def __init__(self, target: Target, options: Options, say: Callable[[str], None]) -> None:
+    def __init__(self, target: Target, options: Limits, say: Callable[[str], None]) -> None:
         self.target, self.options, self.say = target, options, say
         self._lock = threading.Lock()
         self._shared_done = False
