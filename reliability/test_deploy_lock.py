@@ -143,7 +143,8 @@ def emulator() -> Iterator[str]:
 
     # Real AWS holds its managed policies (a deploy attaches two); no instance needs moto's AMIs.
     tuning = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
-    argv = [python(), "-m", "localcloud.server", "--port", str(port)]
+    # --no-auth: this is about the lock between two deploying processes, not the emulator's callers
+    argv = [python(), "-m", "localcloud.server", "--port", str(port), "--no-auth"]
     with child(argv, ready=ready, what="emulator", env={**os.environ, **tuning}):
         yield url
 
