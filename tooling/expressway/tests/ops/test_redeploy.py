@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+import pytest
 
 from expressway.deploy.fleet import Operator
 from expressway.registry import Registry
-from localcloud.emulation import faults
+from localcloud.emulation import faults, views
 
 from .conftest import V1, V2, MakeDeployer
 
@@ -58,5 +59,33 @@ def test_redeploying_the_version_that_rolled_back_starts_a_new_deployment_of_it(
     said: list[str] = []
     again = Operator(deployer_for(reg, version=V2, said=said)).deploy("sensors")
     assert again.status == "deployed", again.detail
+    assert any("updating homestack-prod-sensors" in line for line in said)
+    assert _serving_version() == V2
+
+
+def test_when_the_newest_configuration_is_the_one_that_rolled_back_it_is_deployed_again(
+    aws: None, reg: Registry, deployer_for: MakeDeployer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _roll_back_v2(reg, deployer_for)
+
+    # AWS might list the revision a rolled-back deployment targeted as the service's newest
+    # configuration, though the one before serves: the emulation, made to answer so
+    as_modelled = views.active_revisions
+
+    def failed_target_listed(svc: Any) -> list[Any]:
+        latest = svc.deployments[-1]
+        if latest.status == "ROLLBACK_SUCCESSFUL":
+            return [svc.serving, latest.target]
+        return as_modelled(svc)
+
+    monkeypatch.setattr(views, "active_revisions", failed_target_listed)
+    said: list[str] = []
+    again = Operator(deployer_for(reg, version=V2, said=said)).deploy("sensors")
+    assert again.status == "deployed", again.detail
+    assert any(
+        "its last deployment, of this configuration, ended ROLLBACK_SUCCESSFUL: tasks failed health "
+        "checks; deploying it again" in line
+        for line in said
+    ), said
     assert any("updating homestack-prod-sensors" in line for line in said)
     assert _serving_version() == V2

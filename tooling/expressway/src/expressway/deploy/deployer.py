@@ -17,7 +17,7 @@ from expressway.deploy.run import Limits, Run
 from expressway.deploy.target import Target
 from expressway.deploy.verify import verify
 from expressway.deploy.waiting import Clock, Deadline, Prober
-from expressway.deploy.watch import add_report, find_deployment, reported, settle
+from expressway.deploy.watch import add_report, find_deployment, reported, rolled_back, settle
 from expressway.errors import AwsError, DeployError, ExpresswayError
 from expressway.images.source import ImageSource
 from expressway.plan import capacity
@@ -25,6 +25,7 @@ from expressway.plan.desired import Facts, Spec, spec, update_request
 from expressway.plan.live import LiveService
 from expressway.plan.pricing import estimate_prices
 from expressway.plan.steps import Plan, Step, plan_service
+from expressway.plan.tasks import Deployment
 from expressway.registry import Registry
 from expressway.registry.names import TAG_PROJECT
 from expressway.registry.refs import dependencies, deploy_order
@@ -195,17 +196,10 @@ class Deployer:
         if step.action == "blocked":
             raise DeployError(f"deploy {key}: {step.reason}", hint=step.hint)
         if step.action == "no-change":
-            assert observed is not None
-            group = observed.active.log_group if observed.active else None
-            with reported(self.target, key, group):
-                deployment = self._settle(key, observed.current_deployment, None, earlier=True)
-                url = self._verify(key, observed, prepared.version)
-            revision = ((observed.active.revision if observed.active else None) or "?").rsplit("/", 1)[-1]
-            self.say(
-                f"{key}: up to date: {(observed.version or 'unknown')[:12]} runs "
-                f"(revision {revision}) at {url}"
-            )
-            return Outcome(key, "no-change", url, deployment)
+            done = self._up_to_date(prepared)
+            if done is not None:
+                return done
+            step = Step(key, step.name, "update", arn=step.arn)  # what runs is not what it names
         self.run.preflight()
         previous = observed.current_deployment if observed else None
         started = datetime.now(UTC) - timedelta(seconds=5)
@@ -221,6 +215,25 @@ class Deployer:
             url = self._verify(key, self.observe(key), prepared.version)
         self.say(f"{key}: deployed {prepared.version[:12]} -> {url}")
         return Outcome(key, step.action, url, arn)
+
+    def _up_to_date(self, prepared: Prepared) -> Outcome | None:
+        """A deploy whose desired configuration is the service's newest: wait for a deployment of it
+        still under way, prove the version answers, say what runs. None when the newest configuration
+        is one ECS rolled back from, so it does not run: the caller deploys it again."""
+        key, observed = prepared.key, prepared.observed
+        assert observed is not None
+        running = observed.active.revision if observed.active else None
+        arn = observed.current_deployment
+        with reported(self.target, key, observed.active.log_group if observed.active else None):
+            last, again = rolled_back(self.target, key, arn, running, self.say) if arn else (None, False)
+            if again:
+                return None
+            if arn and (last is None or not last.ended):  # under way (or not reported yet): wait for it
+                self._settle(key, arn, None, first=last)
+            url = self._verify(key, observed, prepared.version)
+        version, shown = (observed.version or "unknown")[:12], (running or "?").rsplit("/", 1)[-1]
+        self.say(f"{key}: up to date: {version} runs (revision {shown}) at {url}")
+        return Outcome(key, "no-change", url, arn)
 
     def _prerequisites(self, key: str, desired: Spec, guard: Callable[[], None]) -> None:
         """Shared resources, then the service's own; then time for IAM changes to take effect."""
@@ -285,14 +298,14 @@ class Deployer:
         )
 
     def _settle(
-        self, key: str, arn: str | None, started: datetime | None, *, earlier: bool = False
+        self, key: str, arn: str | None, started: datetime | None, *, first: Deployment | None = None
     ) -> str | None:
         if not arn:
             return None
         o = self.options
         settle(
             self.target, key, arn, started, self.say,
-            timeout=o.timeout, poll=o.poll, interval=o.watch_interval, clock=o.clock, earlier=earlier,
+            timeout=o.timeout, poll=o.poll, interval=o.watch_interval, clock=o.clock, first=first,
         )  # fmt: skip
         return arn
 

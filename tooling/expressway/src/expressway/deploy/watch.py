@@ -105,26 +105,13 @@ def settle(
     poll: float,
     interval: float,
     clock: Clock,
-    earlier: bool = False,
+    first: Deployment | None = None,
 ) -> Deployment:
     """Wait for deployment `arn` to finish; DeployError with its reason as soon as it ends badly or
-    the watch says it cannot succeed (the caller adds the failure report: `report`).
-
-    `earlier`: the deployment began before this deploy, which found the service's newest
-    configuration already equal to the one it asks for. If it had ended before this look, whatever
-    its outcome, it is history: after a rollback the service runs that configuration again, and
-    failing on the old deployment's status would fail every redeploy of what runs. One that still
-    runs is waited for as this deploy's own: it deploys exactly what this deploy asks for.
-    """
+    the watch says it cannot succeed (the caller adds the failure report: `report`). `first`: the
+    deployment as already described, if it was."""
     watch = Watch(target, key, started, interval=interval, clock=clock)
-    first = target.ecs.deployment(arn)
-    if earlier and first is not None and first.ended and not first.succeeded:
-        why = f": {first.reason}" if first.reason else ""
-        say(
-            f"{key}: its last deployment ended {first.status}{why}; the revision it went back to is the "
-            "one this deploy asks for, so there is nothing to deploy"
-        )
-        return first
+    first = first or target.ecs.deployment(arn)
     pending = [first]
     found = wait_for_deployment(
         lambda: pending.pop() if pending else target.ecs.deployment(arn),
@@ -143,6 +130,33 @@ def settle(
             hint="fix the cause and deploy again; the service keeps serving its previous revision",
         )
     return found
+
+
+def rolled_back(
+    target: Target, key: str, arn: str, running: str | None, say: Callable[[str], None]
+) -> tuple[Deployment | None, bool]:
+    """The service's last deployment, for a deploy that finds the newest configuration already equal
+    to the one it asks for; and whether that configuration must be deployed again.
+
+    A last deployment that ended without succeeding (rolled back, stopped) is history, not this
+    deploy's failure: failing on it would fail every redeploy. If the revision it went back to is the
+    newest configuration, what runs is what is asked for: nothing to deploy. If the newest
+    configuration is the very revision that failed, what runs differs from it: deploy it again.
+    """
+    last = target.ecs.deployment(arn)
+    if last is None or not last.ended or last.succeeded:
+        return last, False
+    why = f": {last.reason}" if last.reason else ""
+    if running is not None and last.target_revision == running:
+        say(
+            f"{key}: its last deployment, of this configuration, ended {last.status}{why}; deploying it again"
+        )
+        return last, True
+    say(
+        f"{key}: its last deployment ended {last.status}{why}; the revision it went back to is the "
+        "one this deploy asks for, so there is nothing to deploy"
+    )
+    return last, False
 
 
 def report(target: Target, key: str, log_group: str | None) -> str:

@@ -31,6 +31,7 @@ class Deployment:
     reason: str | None
     triggered_alarms: tuple[str, ...]
     created_at: datetime | None
+    target_revision: str | None = None  # the service revision it deploys (targetServiceRevision)
 
     @property
     def succeeded(self) -> bool:
@@ -54,6 +55,8 @@ class Deployment:
             reason=document.get("statusReason"),
             triggered_alarms=tuple((document.get("alarms") or {}).get("triggeredAlarmNames") or ()),
             created_at=when(document.get("createdAt")),
+            target_revision=(document.get("targetServiceRevision") or {}).get("arn")
+            or document.get("targetServiceRevisionArn"),
         )
 
 
