@@ -112,6 +112,38 @@ def test_the_first_service_of_an_empty_vpc_is_created_before_the_others_start(
     assert min(creating) > first_done
 
 
+# dashboard's SENSORS_URL given outright: all three services are in one wave
+_INDEPENDENT = {"dashboard": {"env": {"SENSORS_URL": "http://sensors.example"}}}
+_MISSING_SECRET = {"secrets": {"MISSING": "ssm:/nope/missing"}}
+
+
+def test_when_the_first_create_of_an_empty_vpc_fails_the_rest_of_its_wave_is_not_attempted(
+    aws: None, make_deployer: Make
+) -> None:
+    reg = parse(registry_text({"services": {**_INDEPENDENT, "sensors": _MISSING_SECRET}}))
+    said: list[str] = []
+    results = Operator(make_deployer(reg, said)).deploy_many(list(reg.services), parallel=4)
+
+    outcome = {r.service: r.status for r in results}
+    assert outcome == {"sensors": "failed", "ingest": "skipped", "dashboard": "skipped"}
+    skipped = next(r for r in results if r.service == "ingest")
+    assert skipped.detail.startswith("not attempted: the first create into an empty VPC (sensors) left no")
+    assert not any(": creating " in line for line in said)  # nothing else was even tried
+    assert boto3.client("ecs").list_services(cluster="homestack-prod")["serviceArns"] == []
+
+
+def test_a_failed_create_gives_its_place_on_the_alb_back(aws: None, make_deployer: Make) -> None:
+    configure(services_per_alb=2)
+    reg = parse(registry_text({"services": {**_INDEPENDENT, "sensors": _MISSING_SECRET}}))
+    assert make_deployer(reg, alb_places=2).deploy("ingest").action == "create"  # 1 of 2 places
+    # sensors takes the second place, fails before its create and gives it back: dashboard gets it
+    results = Operator(make_deployer(reg, alb_places=2)).deploy_many(["sensors", "dashboard"], parallel=1)
+
+    assert [(r.service, r.status) for r in results] == [("sensors", "failed"), ("dashboard", "deployed")]
+    assert "SSM parameter /nope/missing does not exist" in results[0].detail
+    assert len(boto3.client("elbv2").describe_load_balancers()["LoadBalancers"]) == 1
+
+
 def test_status_counts_only_expresss_own_rules_on_the_alb(
     aws: None, reg: Registry, make_deployer: Make
 ) -> None:

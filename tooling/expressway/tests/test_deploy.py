@@ -11,7 +11,9 @@ import pytest
 from expressway.aws import session
 from expressway.deploy.deployer import Deployer
 from expressway.deploy.fleet import Operator
-from expressway.errors import DeployError
+from expressway.deploy.target import Target
+from expressway.errors import DeployError, ExpresswayError
+from expressway.ops.destroy import destroy
 from expressway.registry import Registry, parse
 from expressway.testing import IMAGE, VERSION, FakeService, registry_text
 from localcloud.emulation import configure, faults
@@ -110,21 +112,51 @@ def test_cpu_change_updates_the_service_in_place(aws: None, reg: Registry, make_
     assert make_deployer(bigger).plan(["sensors"]).exit_code == 0
 
 
-def test_renamed_service_is_blocked_not_duplicated(aws: None, make_deployer: Make) -> None:
+def test_a_renamed_projects_service_is_not_taken_for_ours_and_is_left_alone(
+    aws: None, make_deployer: Make
+) -> None:
     pinned = {"environments": {"prod": {"cluster": "homestack-prod"}}}
     make_deployer(parse(registry_text(pinned))).deploy("sensors")
     renamed = parse(registry_text({**pinned, "project": {"name": "homestack2"}}))
-    step = make_deployer(renamed).plan(["sensors"]).steps[0]
-    assert step.action == "blocked"
-    assert (
-        step.reason == "serviceName, infrastructureRoleArn, tags can only be set when the service is created"
+    said: list[str] = []
+    step = make_deployer(renamed, said).plan(["sensors"]).steps[0]
+    assert step.action == "create"  # tags are all that could tell: never enough to adopt a service
+    assert any(
+        "cluster homestack-prod also holds homestack-prod-sensors, project homestack's sensors; it is not "
+        "this project's and is left as it is" in line
+        for line in said
     )
-    with pytest.raises(
-        DeployError, match="deploy sensors: serviceName, infrastructureRoleArn, tags can only"
-    ):
-        make_deployer(renamed).deploy("sensors")
+    before = _config("sensors")
+    assert make_deployer(renamed).deploy("sensors").action == "create"
     services = boto3.client("ecs").list_services(cluster="homestack-prod")["serviceArns"]
-    assert len(services) == 1
+    assert sorted(arn.rsplit("/", 1)[-1] for arn in services) == [
+        "homestack-prod-sensors",
+        "homestack2-prod-sensors",
+    ]
+    assert _config("sensors") == before  # the other project's service: not updated
+
+
+def test_another_projects_service_in_a_shared_cluster_is_never_adopted_updated_or_deleted(
+    aws: None, make_deployer: Make
+) -> None:
+    shared = {"environments": {"prod": {"cluster": "shared"}}}
+    garden = parse(registry_text({**shared, "project": {"name": "garden"}}))
+    make_deployer(garden).deploy("sensors")  # project garden's sensors, tagged as garden's
+    garden_arn = "arn:aws:ecs:eu-west-1:123456789012:service/shared/garden-prod-sensors"
+    ecs = boto3.client("ecs")
+    garden_before = ecs.describe_express_gateway_service(serviceArn=garden_arn)["service"]
+
+    ours = parse(registry_text(shared))
+    plan = make_deployer(ours).plan(["sensors"])
+    assert [(s.action, s.name) for s in plan.steps] == [("create", "homestack-prod-sensors")]
+    assert make_deployer(ours).deploy("sensors").action == "create"
+    bigger = parse(registry_text({**shared, "services": {"sensors": {"cpu": 2048, "memory": 4096}}}))
+    assert make_deployer(bigger).deploy("sensors").action == "update"
+    destroy(Target(ours, "prod"), "sensors", 60.0, lambda _: None, poll=0.0)
+
+    garden_after = ecs.describe_express_gateway_service(serviceArn=garden_arn)["service"]
+    assert garden_after["status"]["statusCode"] == "ACTIVE"
+    assert garden_after["activeConfigurations"] == garden_before["activeConfigurations"]
 
 
 def test_three_services_share_one_alb_and_dashboard_gets_the_sensors_url(
@@ -175,6 +207,39 @@ def test_iam_propagation_errors_are_retried(aws: None, reg: Registry, make_deplo
     said: list[str] = []
     assert make_deployer(reg, said).deploy("sensors").action == "create"
     assert any("IAM propagation" in line for line in said)
+
+
+def test_every_failed_deploy_of_an_existing_service_carries_its_events_and_log_tail(
+    aws: None, reg: Registry, make_deployer: Make, web: FakeService
+) -> None:
+    make_deployer(reg).deploy("sensors")
+    web.status = 500  # the deployment succeeds; the health check fails
+    with pytest.raises(DeployError) as verifying:
+        make_deployer(reg).deploy("sensors")
+    faults.iam_propagation(calls=3)  # the update call itself fails (no retry time left)
+    changed = parse(registry_text({"services": {"sensors": {"env": {"LOG_LEVEL": "debug"}}}}))
+    with pytest.raises(ExpresswayError) as updating:
+        make_deployer(changed, propagation_timeout=0.0).deploy("sensors")
+    for caught in (verifying, updating):
+        message = str(caught.value)
+        assert "\n  last log lines:\n" in message, message
+        assert "\n  recent events:\n" in message
+        assert "(service homestack-prod-sensors)" in message  # an ECS event line, not "(no events)"
+    assert str(verifying.value).startswith("verify https://")
+    assert "HTTP 500" in str(verifying.value).splitlines()[0]
+
+
+def test_the_fargate_quota_warning_comes_before_the_first_change(
+    aws: None, reg: Registry, make_deployer: Make
+) -> None:
+    configure(fargate_vcpus=6)
+    said: list[str] = []
+    make_deployer(reg, said).deploy("sensors")
+    warning = next(i for i, line in enumerate(said) if "Fargate vCPUs" in line)
+    # the first change this deploy makes: a service-linked role, the cluster, a role, a table
+    first_change = next(i for i, line in enumerate(said) if "created" in line or ": creating " in line)
+    assert said[first_change] == "created the service-linked role of ecs.amazonaws.com"
+    assert warning < first_change, said
 
 
 def test_deploy_interrupted_between_steps_converges_when_run_again(
@@ -259,3 +324,16 @@ def test_new_iam_roles_get_time_to_take_effect_before_the_create_that_uses_them(
     again: list[str] = []
     make_deployer(reg, again).deploy("sensors")  # nothing changed in IAM: no wait
     assert not any("waiting" in line for line in again)
+
+
+def test_under_parallel_each_deploy_waits_for_its_own_new_roles_only(aws: None, make_deployer: Make) -> None:
+    independent = {"dashboard": {"env": {"SENSORS_URL": "http://sensors.example"}}}
+    make_deployer(parse(registry_text({"services": independent}))).deploy("sensors")
+    # one wave: sensors updated (its roles as they were), dashboard created (new roles)
+    changed = parse(registry_text({"services": {**independent, "sensors": {"cpu": 2048, "memory": 4096}}}))
+    said: list[str] = []
+    results = Operator(make_deployer(changed, said)).deploy_many(["sensors", "dashboard"], parallel=2)
+    assert [(r.service, r.status) for r in results] == [("sensors", "deployed"), ("dashboard", "deployed")]
+    waits = [line for line in said if "for new IAM roles and policies" in line]
+    assert waits == ["dashboard: waiting 10s for new IAM roles and policies to take effect"]
+    assert said.index(waits[0]) < said.index("dashboard: creating homestack-prod-dashboard")

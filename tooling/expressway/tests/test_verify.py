@@ -3,19 +3,23 @@ version passes with a warning, a real endpoint's check goes the way the environm
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 
 from expressway.deploy.deployer import Deployer
-from expressway.deploy.waiting import HttpProber
+from expressway.deploy.waiting import Clock, HttpProber
 from expressway.errors import DeployError
 from expressway.registry import Registry, parse
 from expressway.testing import VERSION, FakeService, json_server, registry_text
 
 Make = Callable[..., Deployer]
+FAST = Clock(sleep=lambda _: None)
+URL = "https://sensors.example/health"
 
 
 def _private_registry() -> Registry:
@@ -92,3 +96,38 @@ def test_a_real_endpoint_is_checked_through_the_environments_proxy(
 
     assert answer == f"200, version {VERSION}"
     assert seen == ["http://se-1.ecs.eu-west-1.on.aws/health"]
+
+
+def _answering(content_type: str, body: bytes) -> HttpProber:
+    """A prober whose health URL answers 200 with `body` as `content_type`."""
+
+    def answer(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"content-type": content_type})
+
+    return HttpProber(httpx.MockTransport(answer), poll=0.0, clock=FAST)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json; charset=utf-8", "Application/JSON;charset=UTF-8", "application/health+json"],
+)
+def test_any_json_media_type_is_read_and_a_wrong_version_fails(content_type: str) -> None:
+    wrong = json.dumps({"status": "ok", "version": "somebody-elses-version"}).encode()
+    with pytest.raises(DeployError, match="last answer: HTTP 200, version 'somebody-elses-version'"):
+        _answering(content_type, wrong).verify(URL, VERSION, timeout=0.0)
+    right = json.dumps({"version": VERSION}).encode()
+    assert _answering(content_type, right).verify(URL, VERSION, timeout=0.0) == f"200, version {VERSION}"
+
+
+def test_a_body_that_says_it_is_json_but_is_not_fails_verification() -> None:
+    with pytest.raises(DeployError) as caught:
+        _answering("application/json; charset=utf-8", b"<html>ok</html>").verify(URL, VERSION, timeout=0.0)
+    assert str(caught.value) == (
+        f"verify {URL}: expected 200 with version {VERSION}, last answer: "
+        "HTTP 200 with a body that is not JSON: '<html>ok</html>'"
+    )
+
+
+def test_a_body_that_is_not_json_by_its_content_type_still_passes_with_the_warning() -> None:
+    found = _answering("text/plain", b"ok").verify(URL, VERSION, timeout=0.0)
+    assert found.startswith("200 with no version: warning: not proven")

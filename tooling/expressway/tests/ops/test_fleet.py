@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from expressway.aws import session
 from expressway.cli import main
 from expressway.console import Console
 from expressway.deploy.deployer import Deployer
 from expressway.deploy.fleet import Operator
+from expressway.deploy.lock import DeployLock
 from expressway.registry import Registry, load
 from localcloud.emulation import faults
 
@@ -139,3 +141,88 @@ def test_deploy_with_a_held_lock_names_the_holder(cli: Cli, deployer_for: MakeDe
     assert out == ""
     assert "error: deploy sensors: locked: arn:aws:sts::123456789012:user/moto on " in err
     assert "hint: wait for that deploy, or pass --lock-wait SECONDS" in err
+
+
+def test_deploy_json_that_fails_still_prints_one_document_with_the_error_and_each_outcome(
+    cli: Cli, repo: Path
+) -> None:
+    assert cli("deploy", "--all")[0] == 0
+    _touch(repo, "libs/common/src")
+    _commit(repo, "common change")
+    faults.fail_next_deployment("homestack-prod-sensors", reason="circuit breaker tripped")
+    code, out, _ = cli("deploy", "--all", "--json")
+    assert code == 1
+    document = json.loads(out)  # exactly one JSON document: json.loads refuses anything more
+    assert document["ok"] is False
+    assert {s["service"]: s["status"] for s in document["services"]} == {
+        "sensors": "failed",
+        "ingest": "deployed",
+        "dashboard": "skipped",
+    }
+    assert document["error"]["message"].startswith("deploy: 2 of 3 services did not deploy")
+
+
+def test_deploy_json_of_a_locked_service_prints_the_error_as_json(
+    cli: Cli, deployer_for: MakeDeployer, repo: Path
+) -> None:
+    operator = Operator(deployer_for(load(repo / "services.toml")))
+    operator.lock("sensors").acquire()
+    code, out, err = cli("deploy", "sensors", "--json")
+    assert code == 1
+    document = json.loads(out)
+    assert document["ok"] is False
+    assert document["services"][0]["status"] == "failed"
+    assert "locked: arn:aws:sts::123456789012:user/moto on " in document["error"]["message"]
+    assert "error: deploy sensors: locked:" in err
+
+
+def test_destroy_takes_the_deploy_lock_and_names_the_deploy_that_holds_it(
+    cli: Cli, deployer_for: MakeDeployer, repo: Path
+) -> None:
+    assert cli("deploy", "sensors")[0] == 0
+    operator = Operator(deployer_for(load(repo / "services.toml")))
+    deploying = operator.lock("sensors")
+    deploying.acquire()
+    code, _, err = cli("destroy", "sensors", "--yes")
+    assert code == 1
+    assert "error: destroy sensors: locked: arn:aws:sts::123456789012:user/moto on " in err
+    assert " has been deploying it since " in err
+    assert "hint: wait for that deploy, then destroy again" in err
+    assert Operator(deployer_for(load(repo / "services.toml"))).deployer.observe("sensors") is not None
+    deploying.release()
+
+    destroying = DeployLock(operator.ledger, "sensors", "ana on ops-1 pid 7", action="destroy")
+    destroying.acquire()
+    code, _, err = cli("deploy", "sensors")
+    assert code == 1
+    assert "error: deploy sensors: locked: ana on ops-1 pid 7 has been destroying it since " in err
+    destroying.release()
+    code, _, err = cli("destroy", "sensors", "--yes")
+    assert code == 0, err
+    assert "is INACTIVE" in err
+    assert operator.lock("sensors").holder() is None  # released after the deletion
+
+
+def test_a_no_change_deploy_through_the_cli_makes_13_aws_calls(cli: Cli) -> None:
+    assert cli("deploy", "sensors")[0] == 0
+    session.calls.clear()
+    code, _, err = cli("deploy", "sensors")
+    assert code == 0
+    assert "sensors: up to date: " in err
+    looks = {  # what runs: who and where (once per run), the service, its last deployment
+        "sts:GetCallerIdentity": 1,
+        "ec2:DescribeVpcs": 1,
+        "ec2:DescribeSubnets": 1,
+        "ecs:DescribeExpressGatewayService": 1,
+        "ecs:DescribeServiceDeployments": 1,
+    }
+    bookkeeping = {  # the deploy lock, the deploy record, the deployed image kept from ECR cleanup
+        "dynamodb:DescribeTable": 1,
+        "dynamodb:GetItem": 1,
+        "dynamodb:PutItem": 3,
+        "dynamodb:Query": 1,
+        "dynamodb:DeleteItem": 1,
+        "ecr:BatchGetImage": 1,
+    }
+    assert dict(session.calls) == {**looks, **bookkeeping}
+    assert session.call_count() == 13

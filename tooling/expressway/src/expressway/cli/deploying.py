@@ -10,10 +10,10 @@ from expressway.cli import options as o
 from expressway.console import Console
 from expressway.deploy.changed import ChangeDetector, changed_text, decide_all
 from expressway.deploy.deployer import Deployer
-from expressway.deploy.fleet import Operator, summary_json, summary_text
+from expressway.deploy.fleet import Operator, Result, summary_json, summary_text
 from expressway.deploy.history import History
 from expressway.deploy.rollback import rollback as roll_back
-from expressway.errors import UsageError
+from expressway.errors import ExpresswayError, UsageError
 from expressway.plan.render import plan_json, plan_text
 
 
@@ -65,22 +65,36 @@ def plan(verb: o.Plan, deployer: Deployer, root: Path, console: Console) -> int:
 
 
 def deploy(verb: o.Deploy, deployer: Deployer, root: Path, console: Console) -> int:
-    """`deploy SERVICE|--all|--changed`: locked, recorded, ordered; one summary; exit 1 naming failures."""
-    keys = pick_targets("deploy", verb.targets, deployer, root, console, as_json=verb.json)
-    if verb.targets.changed and not keys:
-        console.progress("nothing changed: every service runs what HEAD would deploy")
-        return 0
-    results = Operator(deployer, lock_wait=verb.lock_wait).deploy_many(keys, parallel=max(1, verb.parallel))
+    """`deploy SERVICE|--all|--changed`: locked, recorded, ordered; one summary; exit 1 naming failures.
+
+    With --json, stdout gets exactly one JSON document however the run ends: each service's outcome,
+    and `error` when it failed (then the exit status is 1, and the error is also on stderr)."""
+    keys: list[str] = []
+    try:
+        keys = pick_targets("deploy", verb.targets, deployer, root, console, as_json=verb.json)
+        if verb.targets.changed and not keys:
+            if verb.json:
+                console.data(json.dumps(summary_json(deployer.env, []), indent=2) + "\n")
+            console.progress("nothing changed: every service runs what HEAD would deploy")
+            return 0
+        operator = Operator(deployer, lock_wait=verb.lock_wait)
+        results = operator.deploy_many(keys, parallel=max(1, verb.parallel))
+    except ExpresswayError as exc:
+        if verb.json:  # the run stopped before its first deploy (targets, facts, operations table)
+            untried = [
+                Result(key, "skipped", detail="not attempted: the run stopped before it") for key in keys
+            ]
+            console.data(json.dumps(summary_json(deployer.env, untried, error=exc), indent=2) + "\n")
+        raise
     bad = [r for r in results if not r.ok]
     single = bool(verb.targets.service)
+    if verb.json:
+        first = bad[0].error if single and bad else None
+        console.data(json.dumps(summary_json(deployer.env, results, error=first), indent=2) + "\n")
     if single and bad and bad[0].error is not None:
         raise bad[0].error  # one named service: its own error and hint, as a plain deploy reports it
-    if verb.json:
-        console.data(json.dumps(summary_json(deployer.env, results), indent=2) + "\n")
-    elif single:
-        console.data(f"{results[0].service}: {results[0].url}\n")
-    else:
-        console.data(summary_text(results))
+    if not verb.json:
+        console.data(f"{results[0].service}: {results[0].url}\n" if single else summary_text(results))
     if bad:
         names = ", ".join(f"{r.service} ({r.status})" for r in bad)
         message = f"deploy: {len(bad)} of {len(results)} services did not deploy: {names}"

@@ -7,26 +7,27 @@ wait for the deployment -> verify the new version answers.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from expressway.aws.ecs import is_propagation_error
-from expressway.aws.servicequotas import ServiceQuotas
 from expressway.deploy import prerequisites as support
+from expressway.deploy.run import Limits, Run
 from expressway.deploy.target import Target
 from expressway.deploy.verify import verify
 from expressway.deploy.waiting import Clock, Deadline, Prober
-from expressway.deploy.watch import find_deployment, settle
-from expressway.errors import AwsError, DeployError
+from expressway.deploy.watch import add_report, find_deployment, reported, rolled_back, settle
+from expressway.errors import AwsError, DeployError, ExpresswayError
 from expressway.images.source import ImageSource
 from expressway.plan import capacity
 from expressway.plan.desired import Facts, Spec, spec, update_request
 from expressway.plan.live import LiveService
 from expressway.plan.pricing import estimate_prices
 from expressway.plan.steps import Plan, Step, plan_service
+from expressway.plan.tasks import Deployment
 from expressway.registry import Registry
+from expressway.registry.names import TAG_PROJECT
 from expressway.registry.refs import dependencies, deploy_order
 
 
@@ -93,10 +94,8 @@ class Deployer:
         self.options = options or Options()
         self._facts: Facts | None = None
         self._urls: dict[str, str] = {}
-        self._shared = threading.Lock()
-        self._shared_done = False
-        self._iam_changed = False
-        self._placed: int | None = None
+        o = self.options
+        self.run = Run(self.target, Limits(o.alb_places, o.allow_new_alb, o.iam_settle, o.clock), say)
 
     def facts(self) -> Facts:
         """Account, region and the one subnet list, looked up once per run."""
@@ -136,9 +135,9 @@ class Deployer:
         """What deploying `keys` would do, without changing anything."""
         steps = []
         for key in deploy_order(self.registry, keys):
-            observed = self.target.observe_for_change(key)
+            observed = self.observe(key)
             desired = (pinned or {}).get(key) or self.spec_for(key, observed, planning=True)
-            steps.append(plan_service(key, desired.request, observed))
+            steps.append(self._step(key, desired, observed))
         if not any(step.action == "create" for step in steps):
             return Plan(self.env, tuple(steps))
         placed, slots = capacity.place_creates(
@@ -152,10 +151,12 @@ class Deployer:
 
     def alb_used(self) -> int:
         """Express services on this environment's shared ALBs now (counted once per run)."""
-        with self._shared:
-            if self._placed is None:
-                self._placed = self.target.services_on_alb()
-            return self._placed
+        return self.run.alb_used()
+
+    def empty_vpc(self) -> bool:
+        """True while no Express service stands on this environment's shared ALB (this run's failed
+        creates that left nothing behind do not count)."""
+        return self.alb_used() == 0
 
     def _spill_hint(self) -> str:
         prices = estimate_prices(self.environment.region)
@@ -164,9 +165,21 @@ class Deployer:
     def prepare(self, key: str, pinned: Spec | None = None) -> Prepared:
         """What deploying `key` will do; `pinned` deploys a recorded spec as it was (rollback)."""
         self.facts()
-        observed = self.target.observe_for_change(key)
+        observed = self.observe(key)
         desired = pinned or self.spec_for(key, observed, planning=False)
-        return Prepared(key, observed, desired, plan_service(key, desired.request, observed))
+        return Prepared(key, observed, desired, self._step(key, desired, observed))
+
+    def _step(self, key: str, desired: Spec, observed: LiveService | None) -> Step:
+        """The plan step; a create also names the other projects' services that share its tags."""
+        step = plan_service(key, desired.request, observed)
+        if step.action == "create":
+            for other in self.target.namesakes(key):
+                project = (other.tags or {}).get(TAG_PROJECT, "?")
+                self.say(
+                    f"{key}: note: cluster {self.names.cluster} also holds {other.name}, project "
+                    f"{project}'s {key}; it is not this project's and is left as it is"
+                )
+        return step
 
     def deploy(self, key: str, pinned: Spec | None = None) -> Outcome:
         """Deploy one service and return where it serves; DeployError when it does not."""
@@ -174,68 +187,81 @@ class Deployer:
 
     def apply(self, prepared: Prepared, guard: Callable[[], None] = lambda: None) -> Outcome:
         """Run a prepared deploy: prerequisites, create or update, wait, verify. `guard` is called
-        before each AWS change and raises to stop the deploy there (the fleet: the lock is lost)."""
+        before each AWS change and raises to stop the deploy there (the fleet: the lock is lost).
+
+        Every failure once the service exists carries the service's last log lines and recent ECS
+        events (`watch.report`), whichever step it ends: the update call, finding the deployment,
+        waiting for it, or the health check."""
         key, observed, desired, step = prepared.key, prepared.observed, prepared.spec, prepared.step
         if step.action == "blocked":
             raise DeployError(f"deploy {key}: {step.reason}", hint=step.hint)
         if step.action == "no-change":
-            assert observed is not None
-            group = observed.active.log_group if observed.active else None
-            deployment = self._settle(key, observed.current_deployment, group, None)
-            url = self._verify(key, observed, prepared.version)
-            self.say(f"{key}: up to date ({url})")
-            return Outcome(key, "no-change", url, deployment)
-        if step.action == "create":
-            self._check_capacity(key)
-        guard()
-        self._ensure_shared()
-        if support.ensure_service(self.registry, self.env, desired, lambda m: self.say(f"{key}: {m}")):
-            self._iam_changed = True
-        self._settle_iam(key)
+            done = self._up_to_date(prepared)
+            if done is not None:
+                return done
+            step = Step(key, step.name, "update", arn=step.arn)  # what runs is not what it names
+        self.run.preflight()
         previous = observed.current_deployment if observed else None
         started = datetime.now(UTC) - timedelta(seconds=5)
-        current = self._apply(key, step, desired, guard)
-        arn = self._find_deployment(key, current, previous, started)
-        self._settle(key, arn, desired.log_group, started)
-        url = self._verify(key, self.observe(key), prepared.version)
+        creating = step.action == "create"
+        current = self._create(key, step, desired, guard) if creating else None
+        if not creating:
+            self._prerequisites(key, desired, guard)
+        with reported(self.target, key, desired.log_group):
+            if not creating:  # the service exists: a failed update is reported like any failure
+                current = self._apply(key, step, desired, guard)
+            arn = self._find_deployment(key, current, previous, started)
+            self._settle(key, arn, started)
+            url = self._verify(key, self.observe(key), prepared.version)
         self.say(f"{key}: deployed {prepared.version[:12]} -> {url}")
         return Outcome(key, step.action, url, arn)
 
-    def _ensure_shared(self) -> None:
-        with self._shared:
-            if not self._shared_done:
-                if support.ensure_shared(self.registry, self.env, self.facts().arns, self.say):
-                    self._iam_changed = True
-                quota = ServiceQuotas(self.environment).fargate_vcpus()
-                warning = capacity.quota_warning(self.registry, self.env, quota)
-                if warning:
-                    self.say(warning)
-                self._shared_done = True
+    def _up_to_date(self, prepared: Prepared) -> Outcome | None:
+        """A deploy whose desired configuration is the service's newest: wait for a deployment of it
+        still under way, prove the version answers, say what runs. None when the newest configuration
+        is one ECS rolled back from, so it does not run: the caller deploys it again."""
+        key, observed = prepared.key, prepared.observed
+        assert observed is not None
+        running = observed.active.revision if observed.active else None
+        arn = observed.current_deployment
+        with reported(self.target, key, observed.active.log_group if observed.active else None):
+            last, again = rolled_back(self.target, key, arn, running, self.say) if arn else (None, False)
+            if again:
+                return None
+            if arn and (last is None or not last.ended):  # under way (or not reported yet): wait for it
+                self._settle(key, arn, None, first=last)
+            url = self._verify(key, observed, prepared.version)
+        version, shown = (observed.version or "unknown")[:12], (running or "?").rsplit("/", 1)[-1]
+        self.say(f"{key}: up to date: {version} runs (revision {shown}) at {url}")
+        return Outcome(key, "no-change", url, arn)
 
-    def _settle_iam(self, key: str) -> None:
-        """Give IAM changes of this run time to take effect, once, before the call that uses them."""
-        with self._shared:
-            changed, self._iam_changed = self._iam_changed, False
-        if changed and self.options.iam_settle > 0:
-            self.say(
-                f"{key}: waiting {self.options.iam_settle:.0f}s for new IAM roles and policies to take effect"
-            )
-            self.options.clock.sleep(self.options.iam_settle)
+    def _prerequisites(self, key: str, desired: Spec, guard: Callable[[], None]) -> None:
+        """Shared resources, then the service's own; then time for IAM changes to take effect."""
+        guard()
+        self.run.ensure_shared(self.facts())
+        changed = support.ensure_service(self.registry, self.env, desired, lambda m: self.say(f"{key}: {m}"))
+        self.run.settle_iam(key, self.options.clock.monotonic() if changed else None)
 
-    def _check_capacity(self, key: str) -> None:
-        """Refuse a create that would open another ALB; parallel creates of one run count each other."""
-        facts = self.facts()
-        places = self.options.alb_places
-        self.alb_used()
-        with self._shared:
-            assert self._placed is not None
-            used = capacity.Capacity(self._placed)
-            if used.full(places) and not self.options.allow_new_alb:
-                vpc, prices = self.target.network().vpc, estimate_prices(self.environment.region)
-                capacity.refuse_spill(key, self.environment, used, len(facts.subnets), vpc, prices)
-            self._placed += 1
-        if used.used >= places * 4 // 5:
-            self.say(f"{key}: {used.used % places or places} of {places} places on the shared ALB are used")
+    def _create(self, key: str, step: Step, desired: Spec, guard: Callable[[], None]) -> str | None:
+        """Take a place on the shared ALB, then create; a create that leaves no service behind gives
+        its place back, so a failed create does not crowd out the next one of the run."""
+        self.run.take_place(key, self.facts())
+        try:
+            self._prerequisites(key, desired, guard)
+            return self._apply(key, step, desired, guard)
+        except ExpresswayError as exc:
+            if self._absent(key):
+                self.run.give_place_back()
+            else:  # the create got as far as a service: its events and logs say what went wrong
+                add_report(exc, self.target, key, desired.log_group)
+            raise
+
+    def _absent(self, key: str) -> bool:
+        """True when the service provably does not exist (an unreadable answer keeps its place)."""
+        try:
+            return self.observe(key) is None
+        except ExpresswayError:
+            return False
 
     def _apply(
         self, key: str, step: Step, desired: Spec, guard: Callable[[], None] = lambda: None
@@ -272,14 +298,14 @@ class Deployer:
         )
 
     def _settle(
-        self, key: str, arn: str | None, log_group: str | None, started: datetime | None
+        self, key: str, arn: str | None, started: datetime | None, *, first: Deployment | None = None
     ) -> str | None:
         if not arn:
             return None
         o = self.options
         settle(
-            self.target, key, arn, log_group, started, self.say,
-            timeout=o.timeout, poll=o.poll, interval=o.watch_interval, clock=o.clock,
+            self.target, key, arn, started, self.say,
+            timeout=o.timeout, poll=o.poll, interval=o.watch_interval, clock=o.clock, first=first,
         )  # fmt: skip
         return arn
 

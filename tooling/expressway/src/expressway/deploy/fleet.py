@@ -150,7 +150,10 @@ class Operator:
         self.deployer.facts()
         self.ledger.ensure()
         results: dict[str, Result] = {}
-        alone = True  # until a service stands in the VPC: see below
+
+        def deploy(key: str) -> Result:
+            return self.deploy(key, pinned=(pinned or {}).get(key))
+
         for wave in waves(registry, keys):
             ready = []
             for key in wave:
@@ -160,16 +163,21 @@ class Operator:
                 else:
                     ready.append(key)
             # The first Express service of a VPC defines its shared ALB's subnets, and parallel first
-            # creates could each open an ALB (docs/aws-facts.md, section 3): the first goes alone.
-            if alone and len(ready) > 1 and self.deployer.alb_used() == 0:
-                first = self.deploy(ready[0], pinned=(pinned or {}).get(ready[0]))
+            # creates could each open an ALB (docs/aws-facts.md, section 3): the first goes alone, and
+            # when it leaves no service behind the rest of the wave is not attempted (fails closed).
+            if len(ready) > 1 and self.deployer.empty_vpc():
+                first = deploy(ready.pop(0))
                 results[first.service] = first
-                ready = ready[1:]
-            alone = False
+                if self.deployer.empty_vpc():
+                    why = (
+                        f"not attempted: the first create into an empty VPC ({first.service}) left no "
+                        "service behind, and creating the others in parallel could open a second ALB"
+                    )
+                    results.update((key, Result(key, "skipped", detail=why)) for key in ready)
+                    ready = []
             if ready:
                 with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(ready)))) as pool:
-                    done = pool.map(lambda k: self.deploy(k, pinned=(pinned or {}).get(k)), ready)
-                    for result in done:
+                    for result in pool.map(deploy, ready):
                         results[result.service] = result
         return [results[key] for key in deploy_order(registry, keys)]
 
@@ -189,9 +197,22 @@ def summary_text(results: list[Result]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary_json(environment: str, results: list[Result]) -> dict[str, Any]:
-    return {
+def summary_json(
+    environment: str, results: list[Result], error: ExpresswayError | None = None
+) -> dict[str, Any]:
+    """The run as one JSON document; `error` (the run's own, or a single service's) when it failed."""
+    document: dict[str, Any] = {
         "environment": environment,
-        "ok": all(r.ok for r in results),
+        "ok": error is None and all(r.ok for r in results),
         "services": [{k: v for k, v in r.__dict__.items() if k != "error"} for r in results],
     }
+    failed = [r for r in results if not r.ok]
+    if error is not None:
+        document["error"] = {"message": error.message, "hint": error.hint}
+    elif failed:
+        document["error"] = {
+            "message": f"deploy: {len(failed)} of {len(results)} services did not deploy: "
+            + ", ".join(f"{r.service} ({r.status})" for r in failed),
+            "hint": None,
+        }
+    return document

@@ -54,6 +54,9 @@ def _host_id() -> str:
 HOST = _host_id()
 
 
+_DOING = {"deploy": "deploying", "destroy": "destroying"}
+
+
 def holder_name(identity_arn: str) -> str:
     """`<caller ARN> on <host> pid <pid>`: enough to find the deploy that holds the lock."""
     return f"{identity_arn} on {socket.gethostname()} pid {os.getpid()}"
@@ -84,6 +87,7 @@ class Holder:
     host: str = ""  # HOST of the holder's machine; empty for locks written before it was recorded
     pid: int | None = None
     written: str = ""  # `expires` exactly as stored, for a conditional write on "still this item"
+    action: str = "deploy"  # what holds it: deploy (also rollback) or destroy
 
     def gone(self) -> bool:
         """True when the holder ran on this host and its process no longer exists."""
@@ -102,8 +106,10 @@ class DeployLock:
         lease: float = LEASE_SECONDS,
         clock: Clock | None = None,
         wall: Callable[[], float] | None = None,
+        action: str = "deploy",
     ) -> None:
         self.ledger, self.service, self.who, self.lease = ledger, service, who, lease
+        self.action = action  # what takes the lock (deploy, destroy): how its errors begin
         self.clock = clock or Clock()
         self.wall = wall or (lambda: datetime.now(UTC).timestamp())
         self.token = uuid.uuid4().hex
@@ -112,6 +118,10 @@ class DeployLock:
         self._state = threading.Lock()
         self._confirmed = float("-inf")  # monotonic time until which our lease is known to hold
         self._lost: str | None = None
+
+    @property
+    def _wait_option(self) -> str:
+        return ", or pass --lock-wait SECONDS" if self.action == "deploy" else f", then {self.action} again"
 
     def _item(self, since: str) -> dict[str, dict[str, str]]:
         return {
@@ -123,6 +133,7 @@ class DeployLock:
             "token": {"S": self.token},
             "host": {"S": HOST},
             "pid": {"N": str(os.getpid())},
+            "action": {"S": self.action},
         }
 
     def holder(self) -> Holder | None:
@@ -178,8 +189,9 @@ class DeployLock:
             if self.clock.monotonic() >= end:
                 expires = datetime.fromtimestamp(held.expires, UTC).isoformat(timespec="seconds")
                 raise DeployError(
-                    f"deploy {self.service}: locked: {held.who} has been deploying it since {held.since}",
-                    hint=f"wait for that deploy, or pass --lock-wait SECONDS; if it crashed, the lock "
+                    f"{self.action} {self.service}: locked: {held.who} has been "
+                    f"{_DOING.get(held.action, held.action)} it since {held.since}",
+                    hint=f"wait for that {held.action}{self._wait_option}; if it crashed, the lock "
                     f"expires at {expires}",
                 )
             if say and not told:
@@ -209,7 +221,8 @@ class DeployLock:
             lost = f"its lease could not be renewed for {_seconds(self.lease * TRUSTED)}"
         if lost is not None:
             raise DeployError(
-                f"deploy {self.service}: lost the deploy lock: {lost}; stopped before its next AWS change",
+                f"{self.action} {self.service}: lost the deploy lock: {lost}; "
+                "stopped before its next AWS change",
                 hint="what it changed so far stays; deploy again (it carries on from what runs), and see "
                 f"`expressway history {self.service}` for what went out",
             )
@@ -283,4 +296,5 @@ def _holder(item: dict[str, Any]) -> Holder:
         host=item.get("host", {}).get("S", ""),
         pid=int(pid) if pid is not None else None,
         written=item["expires"]["N"],
+        action=item.get("action", {}).get("S", "deploy"),
     )

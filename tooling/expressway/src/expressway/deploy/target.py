@@ -96,21 +96,27 @@ class Target:
             if service.public == public and {where.get(s) for s in service.subnets} & {vpc}
         )
 
-    def observe_for_change(self, key: str) -> LiveService | None:
-        """The service, or one that expressway created for `key` under another name (a rename)."""
-        found = self.observe(key)
-        if found is not None:
-            return found
-        same = {k: v for k, v in self.names.tags(key).items() if k != TAG_PROJECT}
+    def namesakes(self, key: str) -> list[LiveService]:
+        """Services of other projects in this environment's cluster tagged with this environment and
+        service key: what a shared cluster, or a renamed project, leaves there. They are never taken
+        for ours (planned against, changed or deleted): tags are all that could tell, and another
+        project's service carries the same ones but its project."""
+        ours = self.names.tags(key)
+        same = {k: v for k, v in ours.items() if k != TAG_PROJECT}
+        return [
+            other
+            for other in self._cluster()
+            if (other.tags or {}).get(TAG_PROJECT) != ours[TAG_PROJECT]
+            and all((other.tags or {}).get(k) == v for k, v in same.items())
+        ]
+
+    def _cluster(self) -> list[LiveService]:
+        """The cluster's Express services with their tags, listed once per run: a fleet deploy
+        creating many services looks the cluster up once."""
         with self._lock:
-            # One listing per run: a fleet deploy creating many services looks the cluster up once.
             if self._in_cluster is None:
                 self._in_cluster = self.ecs.in_cluster(self.names.cluster)
-        for other in self._in_cluster:
-            have = other.tags or {}
-            if all(have.get(k) == v for k, v in same.items()):
-                return other
-        return None
+            return self._in_cluster
 
 
 def _answers(endpoint: str) -> bool:

@@ -82,14 +82,27 @@ def _via_loopback(url: str) -> tuple[str, dict[str, str]]:
     return url, {}
 
 
+class NotJsonError(ValueError):
+    """A health answer that says it is JSON but does not parse."""
+
+
+def _is_json(content_type: str) -> bool:
+    """application/json or a structured +json type (RFC 6839), whatever its parameters (RFC 9110,
+    section 8.3.1: `type/subtype` is case-insensitive and `; charset=...` may follow)."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
 def _json(answer: httpx.Response) -> object:
-    """The answer's JSON body, or None when it has none (or it does not parse)."""
-    if not answer.headers.get("content-type", "").startswith("application/json"):
+    """The answer's JSON body; None when it says it is not JSON; NotJsonError when it says so but is not."""
+    if not _is_json(answer.headers.get("content-type", "")):
         return None
     try:
         parsed: object = answer.json()
-    except ValueError:
-        return None
+    except ValueError as exc:
+        raise NotJsonError(
+            f"HTTP {answer.status_code} with a body that is not JSON: {answer.text[:80]!r}"
+        ) from exc
     return parsed
 
 
@@ -113,11 +126,12 @@ class HttpProber:
         """A short description of the good answer; DeployError with the last answer seen otherwise.
 
         A 200 that reports no version at all passes at once, with a warning in the description: the
-        service (one moved in from elsewhere, say) cannot prove which revision answered. A 200 with
+        service (one moved in from elsewhere, say) cannot prove which revision answered. A body whose
+        content type says JSON (`application/json`, `...+json`, any parameters) but does not parse
+        never passes: it cannot say which version answered, though it claims to. A 200 with
         another version is the old revision still serving: keep asking until `timeout`.
         """
         deadline = Deadline(timeout, self.clock)
-        seen = "no answer"
         target, headers = _via_loopback(url)
         # The local cloud's names go straight to loopback, never through a proxy set for its services;
         # a real endpoint goes the way the environment says (HTTPS_PROXY, SSL_CERT_FILE: httpx reads them).
@@ -126,21 +140,9 @@ class HttpProber:
             transport=self.transport, timeout=5.0, follow_redirects=False, trust_env=not local
         ) as web:
             while True:
-                try:
-                    answer = web.get(target, headers=headers)
-                    body = _json(answer)
-                    if answer.status_code == 200 and (not isinstance(body, dict) or "version" not in body):
-                        return (
-                            f"{answer.status_code} with no version: warning: not proven that {version[:12]} "
-                            "is what answers; have the health path report it, e.g. "
-                            '{"version": os.environ["APP_VERSION"]} (expressway sets APP_VERSION)'
-                        )
-                    served = body.get("version") if isinstance(body, dict) else None
-                    if answer.status_code == 200 and served == version:
-                        return f"{answer.status_code}, version {served}"
-                    seen = f"HTTP {answer.status_code}, version {served!r}"
-                except httpx.HTTPError as exc:
-                    seen = f"{type(exc).__name__}: {exc}"
+                good, seen = _judge(web, target, headers, version)
+                if good is not None:
+                    return good
                 if deadline.passed:
                     raise DeployError(
                         f"verify {url}: expected 200 with version {version}, last answer: {seen}",
@@ -148,3 +150,24 @@ class HttpProber:
                         "check `expressway status` and the logs, or pass --no-verify to skip this check",
                     )
                 self.clock.sleep(self.poll)
+
+
+def _judge(web: httpx.Client, target: str, headers: dict[str, str], version: str) -> tuple[str | None, str]:
+    """One look at the health URL: (the good answer's description, None) or (None, what was seen)."""
+    try:
+        answer = web.get(target, headers=headers)
+        body = _json(answer)
+    except NotJsonError as exc:  # a version cannot be read from it: never taken for "no version"
+        return None, str(exc)
+    except httpx.HTTPError as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    if answer.status_code == 200 and (not isinstance(body, dict) or "version" not in body):
+        return (
+            f"{answer.status_code} with no version: warning: not proven that {version[:12]} "
+            "is what answers; have the health path report it, e.g. "
+            '{"version": os.environ["APP_VERSION"]} (expressway sets APP_VERSION)'
+        ), ""
+    served = body.get("version") if isinstance(body, dict) else None
+    if answer.status_code == 200 and served == version:
+        return f"{answer.status_code}, version {served}", ""
+    return None, f"HTTP {answer.status_code}, version {served!r}"

@@ -13,7 +13,8 @@ https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from expressway.aws.logs import Logs
@@ -61,17 +62,6 @@ class Watch:
                 return f"a task stopped: {task.why}"
         return None
 
-    def recent_events(self, limit: int = 8) -> list[str]:
-        """The ECS service's newest events, oldest first (best effort: empty when unreadable)."""
-        try:
-            events = self.target.ecs.events(self.target.names.cluster, self.target.arn(self.key), limit)
-        except ExpresswayError:  # a failure report must not fail on its own garnish
-            return []
-        return [
-            f"{event.at.isoformat(timespec='seconds') if event.at else '?'} {event.message}"
-            for event in reversed(events)
-        ]
-
 
 def find_deployment(
     target: Target,
@@ -108,7 +98,6 @@ def settle(
     target: Target,
     key: str,
     arn: str,
-    log_group: str | None,
     started: datetime | None,
     say: Callable[[str], None],
     *,
@@ -116,37 +105,95 @@ def settle(
     poll: float,
     interval: float,
     clock: Clock,
+    first: Deployment | None = None,
 ) -> Deployment:
-    """Wait for deployment `arn` to finish; DeployError with its reason, the service's recent events
-    and the last log lines as soon as it ends badly or the watch says it cannot succeed."""
+    """Wait for deployment `arn` to finish; DeployError with its reason as soon as it ends badly or
+    the watch says it cannot succeed (the caller adds the failure report: `report`). `first`: the
+    deployment as already described, if it was."""
     watch = Watch(target, key, started, interval=interval, clock=clock)
-    try:
-        found = wait_for_deployment(
-            lambda: target.ecs.deployment(arn),
-            lambda status: say(f"{key}: deployment {status}"),
-            timeout=timeout,
-            poll=poll,
-            clock=clock,
-            check=watch.problem,
-        )
-    except DeployError as exc:
-        raise DeployError(
-            f"deploy {key}: {exc.message}{_report(target, key, log_group, watch)}", hint=exc.hint
-        ) from exc
+    first = first or target.ecs.deployment(arn)
+    pending = [first]
+    found = wait_for_deployment(
+        lambda: pending.pop() if pending else target.ecs.deployment(arn),
+        lambda status: say(f"{key}: deployment {status}"),
+        timeout=timeout,
+        poll=poll,
+        clock=clock,
+        check=watch.problem,
+    )
     if found.failed:
         reason = found.reason or "no reason given"
         alarms = found.triggered_alarms
         why = f"deployment {found.status}: {reason}" + (f" (alarms: {', '.join(alarms)})" if alarms else "")
         raise DeployError(
-            f"deploy {key}: {why}{_report(target, key, log_group, watch)}",
+            f"deploy {key}: {why}",
             hint="fix the cause and deploy again; the service keeps serving its previous revision",
         )
     return found
 
 
-def _report(target: Target, key: str, log_group: str | None, watch: Watch) -> str:
-    """The last log lines and the service's recent events, for a failed deploy's message."""
-    lines = Logs(target.environment).tail(log_group or target.names.log_group(key))
+def rolled_back(
+    target: Target, key: str, arn: str, running: str | None, say: Callable[[str], None]
+) -> tuple[Deployment | None, bool]:
+    """The service's last deployment, for a deploy that finds the newest configuration already equal
+    to the one it asks for; and whether that configuration must be deployed again.
+
+    A last deployment that ended without succeeding (rolled back, stopped) is history, not this
+    deploy's failure: failing on it would fail every redeploy. If the revision it went back to is the
+    newest configuration, what runs is what is asked for: nothing to deploy. If the newest
+    configuration is the very revision that failed, what runs differs from it: deploy it again.
+    """
+    last = target.ecs.deployment(arn)
+    if last is None or not last.ended or last.succeeded:
+        return last, False
+    why = f": {last.reason}" if last.reason else ""
+    if running is not None and last.target_revision == running:
+        say(
+            f"{key}: its last deployment, of this configuration, ended {last.status}{why}; deploying it again"
+        )
+        return last, True
+    say(
+        f"{key}: its last deployment ended {last.status}{why}; the revision it went back to is the "
+        "one this deploy asks for, so there is nothing to deploy"
+    )
+    return last, False
+
+
+def report(target: Target, key: str, log_group: str | None) -> str:
+    """The last log lines and the service's recent events, for a failed deploy's message (best effort:
+    a report that cannot be read says so rather than hiding the failure it explains)."""
+    try:
+        lines = Logs(target.environment).tail(log_group or target.names.log_group(key))
+    except ExpresswayError as exc:
+        lines = [f"(not readable: {exc.message.splitlines()[0]})"]
     tail = "".join(f"\n    {line}" for line in lines) or "\n    (no log lines)"
-    events = "".join(f"\n    {event}" for event in watch.recent_events()) or "\n    (no events)"
+    events = "".join(f"\n    {event}" for event in recent_events(target, key)) or "\n    (no events)"
     return f"\n  last log lines:{tail}\n  recent events:{events}"
+
+
+def recent_events(target: Target, key: str, limit: int = 8) -> list[str]:
+    """The ECS service's newest events, oldest first (best effort: empty when unreadable)."""
+    try:
+        events = target.ecs.events(target.names.cluster, target.arn(key), limit)
+    except ExpresswayError:  # a failure report must not fail on its own garnish
+        return []
+    return [
+        f"{event.at.isoformat(timespec='seconds') if event.at else '?'} {event.message}"
+        for event in reversed(events)
+    ]
+
+
+@contextmanager
+def reported(target: Target, key: str, log_group: str | None) -> Iterator[None]:
+    """Add the failure report (last log lines, recent ECS events) to an error raised in the block."""
+    try:
+        yield
+    except ExpresswayError as exc:
+        add_report(exc, target, key, log_group)
+        raise
+
+
+def add_report(exc: ExpresswayError, target: Target, key: str, log_group: str | None) -> None:
+    """Append the failure report to `exc`'s message (what the CLI prints)."""
+    exc.message = f"{exc.message}{report(target, key, log_group)}"
+    exc.args = (exc.message,)

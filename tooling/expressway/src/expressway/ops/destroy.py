@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from expressway.aws.ledger import Ledger
 from expressway.deploy.history import DESTROY, FAILED, SUCCEEDED, DeployRecord, History, now_iso
+from expressway.deploy.lock import DeployLock, holder_name
 from expressway.deploy.target import Target
 from expressway.deploy.waiting import Clock, Deadline
 from expressway.errors import DeployError, ExpresswayError
@@ -23,18 +24,43 @@ def destroy(
     poll: float = 5.0,
     clock: Clock | None = None,
     history: History | None = None,
+    lock_wait: float = 0.0,
 ) -> list[str]:
     """Delete service `key`, wait until its name is free again and record it in `history` (the
-    environment's operations table by default); returns what was left in place."""
+    environment's operations table by default); returns what was left in place.
+
+    It holds the service's deploy lock throughout, as a deploy does: a destroy never deletes a
+    service under a deploy in flight (DeployError naming the deploy's holder), and a deploy started
+    meanwhile waits or is refused instead of recreating the service halfway through the deletion."""
     clock = clock or Clock()
+    records = history or History(Ledger(target.environment, target.names), target.env)
+    who = holder_name(target.identity().arn)
+    lock = DeployLock(records.ledger, key, who, clock=clock, action="destroy")
+    with lock.held(lock_wait, say=say):
+        return _destroy(
+            target, key, timeout, say, poll=poll, clock=clock, records=records, guard=lock.confirm
+        )
+
+
+def _destroy(
+    target: Target,
+    key: str,
+    timeout: float,
+    say: Callable[[str], None],
+    *,
+    poll: float,
+    clock: Clock,
+    records: History,
+    guard: Callable[[], None],
+) -> list[str]:
     name = target.names.service(key)
     service = target.observe(key)
     if service is None or service.gone:
         say(f"{key}: {name} is not deployed in {target.env}; nothing to delete")
         return _kept(target, key)
-    records = history or History(Ledger(target.environment, target.names), target.env)
     at = now_iso()
     try:
+        guard()
         if target.ecs.delete(target.arn(key)):
             say(f"{key}: deleting {name} (DRAINING)")
         deadline = Deadline(timeout, clock)

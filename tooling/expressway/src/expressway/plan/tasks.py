@@ -17,6 +17,8 @@ DEPLOYMENT_FAILED = frozenset(
     {"STOPPED", "STOP_REQUESTED", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL",
      "ROLLBACK_FAILED"}
 )  # fmt: skip
+# ServiceDeploymentStatus values after which ECS changes nothing more for the deployment.
+DEPLOYMENT_ENDED = frozenset({"SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"})
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Deployment:
     reason: str | None
     triggered_alarms: tuple[str, ...]
     created_at: datetime | None
+    target_revision: str | None = None  # the service revision it deploys (targetServiceRevision)
 
     @property
     def succeeded(self) -> bool:
@@ -37,6 +40,11 @@ class Deployment:
     @property
     def failed(self) -> bool:
         return self.status in DEPLOYMENT_FAILED
+
+    @property
+    def ended(self) -> bool:
+        """Over, whatever the outcome: ECS neither rolls forward nor back any more."""
+        return self.status in DEPLOYMENT_ENDED
 
     @classmethod
     def from_describe(cls, document: Mapping[str, Any]) -> Deployment:
@@ -47,6 +55,8 @@ class Deployment:
             reason=document.get("statusReason"),
             triggered_alarms=tuple((document.get("alarms") or {}).get("triggeredAlarmNames") or ()),
             created_at=when(document.get("createdAt")),
+            target_revision=(document.get("targetServiceRevision") or {}).get("arn")
+            or document.get("targetServiceRevisionArn"),
         )
 
 
