@@ -226,12 +226,16 @@ async def test_the_output_of_a_task_goes_to_its_log_stream(fleet: Fleet) -> None
         0
     ]["primaryContainer"]["awsLogsConfiguration"]["logGroup"]
 
+    task_ids = {t["taskArn"].rsplit("/", 1)[1] for t in fleet.tasks()}
+
     def shipped() -> list[str]:
+        """The streams holding a task's first line, once every task's line has arrived (each task
+        ships its own output, so they arrive one after another)."""
         events = logs.filter_log_events(logGroupName=group)["events"]
-        return [event["logStreamName"] for event in events if "tiny: loaded" in event["message"]]
+        found = [event["logStreamName"] for event in events if "tiny: loaded" in event["message"]]
+        return found if {stream.rsplit("/", 1)[1] for stream in found} >= task_ids else []
 
     streams = await until(shipped)
-    task_ids = {t["taskArn"].rsplit("/", 1)[1] for t in fleet.tasks()}
     assert {stream.rsplit("/", 1)[1] for stream in streams} == task_ids
     assert all(stream.startswith("ecs/Main/") for stream in streams)
 
