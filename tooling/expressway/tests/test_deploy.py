@@ -17,6 +17,7 @@ from expressway.ops.destroy import destroy
 from expressway.registry import Registry, parse
 from expressway.testing import IMAGE, VERSION, FakeService, registry_text
 from localcloud.emulation import configure, faults
+from localcloud.emulation.testing import create_boundaries
 
 Make = Callable[..., Deployer]
 ARN = "arn:aws:ecs:eu-west-1:123456789012:service/homestack-prod/homestack-prod-{}"
@@ -118,6 +119,7 @@ def test_a_renamed_projects_service_is_not_taken_for_ours_and_is_left_alone(
     pinned = {"environments": {"prod": {"cluster": "homestack-prod"}}}
     make_deployer(parse(registry_text(pinned))).deploy("sensors")
     renamed = parse(registry_text({**pinned, "project": {"name": "homestack2"}}))
+    create_boundaries(renamed)
     said: list[str] = []
     step = make_deployer(renamed, said).plan(["sensors"]).steps[0]
     assert step.action == "create"  # tags are all that could tell: never enough to adopt a service
@@ -141,6 +143,7 @@ def test_another_projects_service_in_a_shared_cluster_is_never_adopted_updated_o
 ) -> None:
     shared = {"environments": {"prod": {"cluster": "shared"}}}
     garden = parse(registry_text({**shared, "project": {"name": "garden"}}))
+    create_boundaries(garden)
     make_deployer(garden).deploy("sensors")  # project garden's sensors, tagged as garden's
     garden_arn = "arn:aws:ecs:eu-west-1:123456789012:service/shared/garden-prod-sensors"
     ecs = boto3.client("ecs")

@@ -16,7 +16,7 @@ from expressway.images.source import GivenImages
 from expressway.plan.arns import INFRASTRUCTURE_MANAGED_POLICY
 from expressway.registry import parse
 from expressway.testing import IMAGE, VERSION, registry_text
-from localcloud.emulation.testing import EmulatedAws, lean_moto, publish_state
+from localcloud.emulation.testing import EmulatedAws, create_boundaries, lean_moto, publish_state
 
 
 @pytest.fixture
@@ -32,6 +32,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     emulated.reset()
     emulated.configure(local_port=8080)
     emulated.client("ssm").put_parameter(Name="/homestack/ingest/api-key", Value="k", Type="SecureString")
+    create_boundaries(parse(registry_text()), emulated.client("iam"))
     session.reset()
     yield endpoint
     session.reset()
