@@ -228,7 +228,10 @@ def test_the_repository_registry_and_its_round_trip_parse() -> None:
 REFUSED = [
     pytest.param('name = "homestack"', 'name = "homestack\\n"', "project.name", id="project-name-newline"),
     pytest.param(
-        "[services.dashboard]", '[services."dash\\n"]', "services.'dash\\n'", id="service-key-newline"
+        "[services.dashboard.environments.local]",
+        '[services."dash\\n".environments.local]',
+        "services.'dash\\n'",
+        id="service-key-newline",
     ),
     pytest.param(
         "[environments.prod]", '[environments."prod\\n"]', "environments.'prod\\n'", id="env-newline"
