@@ -39,11 +39,15 @@ from collections.abc import Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
 from expressway.aws import session  # noqa: E402
+from expressway.aws.iam import Iam  # noqa: E402
+from expressway.aws.sts import identity  # noqa: E402
 from expressway.deploy.deployer import Deployer, Options  # noqa: E402
 from expressway.deploy.fleet import Operator  # noqa: E402
 from expressway.deploy.waiting import HttpProber  # noqa: E402
 from expressway.images.source import GivenImages  # noqa: E402
-from expressway.registry import Registry, parse  # noqa: E402
+from expressway.plan.arns import Arns  # noqa: E402
+from expressway.plan.policies import boundary_policy  # noqa: E402
+from expressway.registry import Names, Registry, parse  # noqa: E402
 
 VERSION = "bench0000000000000000000000000000000000000"
 IMAGE = "public.ecr.aws/docker/library/python:3.12-slim"
@@ -77,6 +81,15 @@ def emulator(delay: float) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def administer(reg: Registry) -> None:
+    """What an administrator does once per environment: the roles' permissions boundary."""
+    arns = Arns("aws", reg.environment("prod").region, identity(reg.environment("prod")).account)
+    names = Names.of(reg, "prod")
+    Iam(reg.environment("prod")).ensure_policy(
+        arns.policy(names.boundary_policy, names.role_path), boundary_policy(reg, "prod", arns)
+    )
 
 
 def fleet(count: int, endpoint: str) -> Registry:
@@ -117,6 +130,7 @@ def main() -> int:
     args = parser.parse_args()
     with emulator(args.delay) as endpoint:
         reg = fleet(25, endpoint)
+        administer(reg)
         names = sorted(reg.services)
         first = timed(lambda: deployer(reg, args.poll).deploy(names[0]))  # also creates shared resources
         unchanged: list[float] = []
