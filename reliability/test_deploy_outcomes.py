@@ -14,6 +14,7 @@ import pytest
 from expressway.deploy.fleet import Operator
 from expressway.registry import Registry, load
 from localcloud.emulation import faults
+from localcloud.emulation.testing import create_boundaries
 from reliability.deploying import deployer, emulated_aws
 from reliability.figures import Figures
 
@@ -88,6 +89,7 @@ def test_a_failing_first_create_of_an_empty_vpc_stops_the_rest_of_its_wave(
 def test_another_projects_service_in_a_shared_cluster_is_never_taken_for_ours(registry: Registry) -> None:
     shared = _with_environment(registry, cluster="shared")
     garden = shared.model_copy(update={"project": shared.project.model_copy(update={"name": "garden"})})
+    create_boundaries(garden)  # the other project's administrator did their part
     deployer(garden).deploy("sensors")
     arn = "arn:aws:ecs:eu-west-1:123456789012:service/shared/garden-prod-sensors"
     ecs = boto3.client("ecs")
