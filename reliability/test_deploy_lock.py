@@ -32,11 +32,9 @@ from expressway.deploy.deployer import Deployer, Options
 from expressway.deploy.fleet import Operator
 from expressway.deploy.waiting import HttpProber
 from expressway.images.source import GivenImages
-from expressway.plan.arns import Arns
-from expressway.plan.policies import boundary_policy
-from expressway.registry import Names, Registry, load
+from expressway.registry import Registry, load
 from expressway.testing import IMAGE, VERSION, FakeService
-from localcloud.emulation.testing import publish_state
+from localcloud.emulation.testing import create_boundaries, publish_state
 from reliability.deploying import INSTANT, emulated_aws
 from reliability.figures import Figures
 
@@ -155,12 +153,7 @@ def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     argv = [python(), "-m", "localcloud.server", "--port", str(port), "--no-auth"]
     with child(argv, ready=ready, what="emulator", env={**os.environ, **tuning}):
         publish_state(url)
-        iam = boto3.client("iam", endpoint_url=url, region_name="eu-west-1")
-        registry = load(ROOT / "services.toml")
-        names = Names.of(registry, "local")
-        arns = Arns("aws", "eu-west-1", "123456789012")
-        document = json.dumps(boundary_policy(registry, "local", arns))
-        iam.create_policy(PolicyName=names.boundary_policy, Path=names.role_path, PolicyDocument=document)
+        create_boundaries(load(ROOT / "services.toml"), boto3.client("iam", endpoint_url=url))
         yield url
 
 

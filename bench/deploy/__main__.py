@@ -43,11 +43,11 @@ from expressway.aws.iam import Iam  # noqa: E402
 from expressway.aws.sts import identity  # noqa: E402
 from expressway.deploy.deployer import Deployer, Options  # noqa: E402
 from expressway.deploy.fleet import Operator  # noqa: E402
+from expressway.deploy.prerequisites import ensure_boundary  # noqa: E402
 from expressway.deploy.waiting import HttpProber  # noqa: E402
 from expressway.images.source import GivenImages  # noqa: E402
 from expressway.plan.arns import Arns  # noqa: E402
-from expressway.plan.policies import boundary_policy  # noqa: E402
-from expressway.registry import Names, Registry, parse  # noqa: E402
+from expressway.registry import Registry, parse  # noqa: E402
 
 VERSION = "bench0000000000000000000000000000000000000"
 IMAGE = "public.ecr.aws/docker/library/python:3.12-slim"
@@ -85,11 +85,9 @@ def emulator(delay: float) -> Iterator[str]:
 
 def administer(reg: Registry) -> None:
     """What an administrator does once per environment: the roles' permissions boundary."""
-    arns = Arns("aws", reg.environment("prod").region, identity(reg.environment("prod")).account)
-    names = Names.of(reg, "prod")
-    Iam(reg.environment("prod")).ensure_policy(
-        arns.policy(names.boundary_policy, names.role_path), boundary_policy(reg, "prod", arns)
-    )
+    environment = reg.environment("prod")
+    arns = Arns("aws", environment.region, identity(environment).account)
+    ensure_boundary(Iam(environment), reg, "prod", arns)
 
 
 def fleet(count: int, endpoint: str) -> Registry:

@@ -105,7 +105,7 @@ def test_the_aws_cli_creates_and_describes_an_express_service(endpoint: str) -> 
         "/health",
     )
     assert config["primaryContainer"]["containerPort"] == 8000
-    assert re.match(r"^se-[0-9a-f]{32}\.ecs\.eu-west-1\.on\.aws$", config["ingressPaths"][0]["endpoint"])
+    assert re.fullmatch(r"se-[0-9a-f]{32}\.ecs\.eu-west-1\.on\.aws", config["ingressPaths"][0]["endpoint"])
     balancers = aws.elbv2.describe_load_balancers()["LoadBalancers"]
     assert [lb["LoadBalancerName"][:24] for lb in balancers] == ["ecs-express-gateway-alb-"]
 

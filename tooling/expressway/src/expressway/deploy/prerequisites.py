@@ -60,7 +60,7 @@ def boundary_problem(iam: Iam, registry: Registry, env: str, arns: Arns) -> tupl
     """None when the environment's permissions boundary exists and says what services.toml needs;
     else (missing, what is wrong, the administrator's fix)."""
     names = Names.of(registry, env)
-    arn = arns.policy(names.boundary_policy, names.role_path)
+    arn = policies.boundary_arn(names, arns)
     found = iam.policy_document(arn)
     command = f"expressway policy --env {env} --boundary > boundary.json"
     if found is None:
@@ -80,6 +80,15 @@ def boundary_problem(iam: Iam, registry: Registry, env: str, arns: Arns) -> tupl
             "file://boundary.json --set-as-default",
         )
     return None
+
+
+def ensure_boundary(iam: Iam, registry: Registry, env: str, arns: Arns) -> bool:
+    """An administrator's step, taken by the local cloud for its session and by the deploy bench: make
+    the environment's permissions boundary say what services.toml needs. True when it changed."""
+    names = Names.of(registry, env)
+    return iam.ensure_policy(
+        policies.boundary_arn(names, arns), policies.boundary_policy(registry, env, arns)
+    )
 
 
 def check_boundary(iam: Iam, registry: Registry, env: str, arns: Arns, say: Callable[[str], None]) -> None:

@@ -18,6 +18,7 @@ from expressway.plan.arns import (
     SERVICE_LINKED_ROLES,
     Arns,
 )
+from expressway.plan.policies import boundary_arn
 from expressway.registry import Names, Registry, resolve
 
 # Service principals the deployer may pass expressway's roles to (iam:PassedToService): Express
@@ -78,7 +79,7 @@ def deployer_policy(registry: Registry, env: str, arns: Arns) -> dict[str, Any]:
     # AttachRolePolicy and DetachRolePolicy in the Service Authorization Reference.)
     bounded = arns.role("*", names.role_path)
     infrastructure = arns.role(names.infrastructure_role, names.infrastructure_path)
-    boundary = arns.policy(names.boundary_policy, names.role_path)
+    boundary = boundary_arn(names, arns)
     groups = [arns.log_group(f"/expressway/{names.project}/{env}/*")]
     statements = [
         _allow(

@@ -147,7 +147,7 @@ def spec(
         tables={table_names[t]: spec for t, spec in tables.items()},
         log_group=names.log_group(key),
         log_retention_days=environment.log_retention_days,
-        role_boundary=arns.policy(names.boundary_policy, names.role_path),
+        role_boundary=policies.boundary_arn(names, arns),
     )
 
 

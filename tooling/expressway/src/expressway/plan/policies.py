@@ -104,6 +104,11 @@ def execution_policy(arns: Arns, image: str, log_group: str, value_froms: list[s
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def boundary_arn(names: Names, arns: Arns) -> str:
+    """The ARN of the environment's permissions boundary (a customer managed policy at the roles' path)."""
+    return arns.policy(names.boundary_policy, names.role_path)
+
+
 def boundary_policy(registry: Registry, env: str, arns: Arns) -> dict[str, Any]:
     """The permissions boundary of every execution and task role of `env`: the most any of them may
     ever do (the environment's tables, its services' repositories and log groups, its declared

@@ -52,7 +52,9 @@ def _matches(root: Path, patterns: list[str]) -> set[Path]:
     for pattern in patterns:
         try:
             matched.update(root.glob(pattern))
-        except (ValueError, NotImplementedError):  # an absolute or empty pattern names nothing here
+        # Path.glob refuses an empty pattern (ValueError) and an absolute one (NotImplementedError,
+        # "Non-relative patterns are unsupported"): neither names a folder inside the repository.
+        except (ValueError, NotImplementedError):
             continue
     return matched
 

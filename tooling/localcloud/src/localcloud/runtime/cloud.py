@@ -23,10 +23,10 @@ from expressway.aws.elbv2 import Elbv2
 from expressway.aws.iam import Iam
 from expressway.aws.sts import identity
 from expressway.console import Console
+from expressway.deploy.prerequisites import ensure_boundary
 from expressway.errors import ExpresswayError, UsageError
 from expressway.plan.arns import Arns
 from expressway.plan.deployer_policy import deployer_policy
-from expressway.plan.policies import boundary_policy
 from expressway.registry import Names, Registry
 
 from . import demo, deploying, emulator
@@ -137,11 +137,8 @@ class LocalCloud:
         arns = Arns(who.partition, self.environment.region, who.account)
         policy = deployer_policy(self.registry, self.options.env, arns)
         # and, as the administrator, the roles' permissions boundary the deployer must set on them
-        names = Names.of(self.registry, self.options.env)
-        boundary = boundary_policy(self.registry, self.options.env, arns)
-        await asyncio.to_thread(
-            Iam(self.environment).ensure_policy, arns.policy(names.boundary_policy, names.role_path), boundary
-        )
+        iam = Iam(self.environment)
+        await asyncio.to_thread(ensure_boundary, iam, self.registry, self.options.env, arns)
         if policy != self._policy:
             await self.control.identity("deployer", policy)
             self._policy = policy
