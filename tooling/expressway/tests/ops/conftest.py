@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import subprocess
 from collections.abc import Callable
@@ -82,7 +83,19 @@ def push_image(repository: str, tag: str) -> str:
     ecr = boto3.client("ecr")
     with contextlib.suppress(ecr.exceptions.RepositoryAlreadyExistsException):
         ecr.create_repository(repositoryName=repository)
-    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "tag": tag}
+    # moto derives the digest from the layer digests and, for a manifest without layers, from a
+    # random number below 101: two such pushes share a digest one time in a hundred. One layer
+    # named after the tag makes each tag's digest its own.
+    layer = {
+        "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+        "size": 1,
+        "digest": "sha256:" + hashlib.sha256(tag.encode()).hexdigest(),
+    }
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "layers": [layer],
+    }
     found: Any = ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag)
     return f"{REGISTRY_HOST}/{repository}@{found['image']['imageId']['imageDigest']}"
 
