@@ -55,7 +55,7 @@ def _sort_key(epoch: int) -> str:
 
 def _accounted(answer: dict[str, Any]) -> bool:
     counted = answer["stored"] + answer["duplicates"] + answer.get("conflicts", 0)
-    return bool(counted == answer["received"])
+    return bool(counted + len(answer.get("not_stored", [])) == answer["received"])
 
 
 def test_two_different_readings_of_one_key_sent_at_once_keep_the_first_and_report_a_conflict(
@@ -108,12 +108,23 @@ def _client_readings(client: int, start: int) -> list[dict[str, Any]]:
 
 
 async def _one_client(url: str, readings: list[dict[str, Any]]) -> list[tuple[list[Any], dict[str, Any]]]:
+    """Send the readings PER_REQUEST at a time; the (readings, answer) of every request. A 503 (ingest
+    could not store some readings in time, as a loaded machine may make it) is met the way a client
+    must: the readings it lists in not_stored are sent again, as their own request."""
     sent: list[tuple[list[Any], dict[str, Any]]] = []
     async with httpx.AsyncClient(base_url=url, timeout=60, headers=AUTH) as http:
-        for first in range(0, len(readings), PER_REQUEST):
-            part = readings[first : first + PER_REQUEST]
+        pending = [readings[first : first + PER_REQUEST] for first in range(0, len(readings), PER_REQUEST)]
+        resends = 0
+        while pending:
+            part = pending.pop(0)
             response = await http.post("/readings", json={"readings": part})
-            assert response.status_code == 200, response.text
+            if response.status_code == 503 and resends < 10:
+                resends += 1
+                again = [part[int(item["index"])] for item in response.json()["not_stored"]]
+                pending.insert(0, again)
+                await asyncio.sleep(0.5)
+            else:
+                assert response.status_code == 200, response.text
             sent.append((part, response.json()))
     return sent
 
@@ -137,22 +148,29 @@ def test_concurrent_conflicting_writers_store_every_key_once_and_account_for_eve
     disagreeing = 0
     for readings, answer in requests:
         conflicting = set(answer.get("conflicting", []))
+        resent = {int(item["index"]) for item in answer.get("not_stored", [])}  # judged by the resend
         for index, reading in enumerate(readings):
+            if index in resent:
+                continue
             kept = table[_sort_key(reading["ts"])]
             disagreeing += (reading["values"]["temperature"] == kept) == (index in conflicting)
     unaccounted = sum(not _accounted(answer) for answer in answers)
+    partial = sum("not_stored" in answer for answer in answers)
     sent = CLIENTS * PER_CLIENT
     figures.count("cases tried", len(requests))
     figures.fact(
         "conflicting writers",
         f"{CLIENTS} clients x {PER_CLIENT} readings over {KEYS} keys (half differ): {len(table)} keys "
         f"stored, {totals['stored']} answered stored, {totals['duplicates']} duplicates, "
-        f"{totals['conflicts']} conflicts, {unaccounted} of {len(answers)} answers not adding up, "
+        f"{totals['conflicts']} conflicts, {partial} 503s resent, {unaccounted} of {len(answers)} answers "
+        "not adding up, "
         f"{disagreeing} of {sent} readings whose answer disagrees with the table",
     )
     assert len(table) == KEYS
     assert unaccounted == 0
-    assert sum(len(readings) for readings, _ in requests) == sent
-    assert totals["stored"] == KEYS
+    assert sum(len(readings) - len(answer.get("not_stored", [])) for readings, answer in requests) == sent
+    # A reading a 503 listed as not stored may have landed as its call ran out of time; its resend is
+    # then answered as a duplicate. So with 503s the sum of stored may fall short, never exceed.
+    assert totals["stored"] == KEYS if partial == 0 else totals["stored"] <= KEYS
     assert totals["stored"] + totals["duplicates"] + totals["conflicts"] == sent
     assert disagreeing == 0
