@@ -90,7 +90,7 @@ def _drive(app: str, url: str, args: argparse.Namespace, seconds: float, window:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Ingest load benchmark")
     parser.add_argument("--seconds", type=float, default=10.0, help="load seconds per app and round")
-    parser.add_argument("--rounds", type=int, default=3, help="measured rounds, the apps taking turns")
+    parser.add_argument("--rounds", type=int, default=5, help="measured rounds, the apps taking turns")
     parser.add_argument("--warmup", type=float, default=15.0, help="unmeasured load seconds per app first")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight (both apps)")
     parser.add_argument("--delay-ms", type=float, default=7.0, help="latency added to every DynamoDB call")
