@@ -138,12 +138,12 @@ def main() -> int:
 
 def _report(baseline: Run, ours: Run) -> int:
     print(
-        f"\n{'app':<20}{'readings/s':>12}{'rounds':>26}{'requests':>10}{'retries':>9}{'missing':>9}{'dups':>6}"
+        f"\n{'app':<20}{'readings/s':>12}{'rounds':>36}{'requests':>10}{'retries':>9}{'missing':>9}{'dups':>6}"
     )
     for run in (baseline, ours):
         rounds = ", ".join(f"{s.rate:.0f}" for s in run.rounds)
         print(
-            f"{run.app:<20}{run.rate:>12.0f}{rounds:>26}{run.requests:>10}{run.retries:>9}"
+            f"{run.app:<20}{run.rate:>12.0f}{rounds:>36}{run.requests:>10}{run.retries:>9}"
             f"{run.missing:>9}{run.duplicates:>6}"
         )
     ratios = [o.rate / max(b.rate, 1e-9) for b, o in zip(baseline.rounds, ours.rounds, strict=True)]
