@@ -8,11 +8,24 @@ from pathlib import Path
 
 import boto3
 import pytest
+from moto.core.exceptions import AccessDeniedError
+from moto.iam.responses import IamResponse
 
 from expressway.cli import main
 from expressway.console import Console
 from expressway.testing import registry_text
 from localcloud.emulation import configure
+
+
+@pytest.fixture(autouse=True)
+def simulator_denied(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto has no IAM policy simulator; answer as AWS does to a caller without
+    iam:SimulatePrincipalPolicy (which the deployer policy does not grant)."""
+
+    def simulate_principal_policy(self: IamResponse) -> str:
+        raise AccessDeniedError("arn:aws:iam::123456789012:user/moto", "iam:SimulatePrincipalPolicy")
+
+    monkeypatch.setattr(IamResponse, "simulate_principal_policy", simulate_principal_policy, raising=False)
 
 
 def _doctor(registry: Path, *argv: str) -> tuple[int, str, str]:
@@ -29,7 +42,7 @@ def test_an_account_ready_for_a_first_deploy_passes(aws: None, registry_file: Pa
     assert report["ok"] is True
     assert outcomes["credentials"] == outcomes["network"] == outcomes["secrets"] == "ok"
     assert outcomes["fargate quota"] == outcomes["shared alb"] == outcomes["express mode"] == "ok"
-    assert outcomes["permissions"] in ("ok", "skip")  # moto has no IAM policy simulator
+    assert outcomes["permissions"] in ("ok", "skip")  # the simulator is denied to this caller
     assert outcomes["permissions boundary"] == "ok"
     creds = next(c for c in report["checks"] if c["name"] == "credentials")
     assert "partition aws" in creds["detail"]
